@@ -1,0 +1,29 @@
+/**
+ * Choose and open a backend. WebGPU where it works; otherwise the CPU reference, with a notice that says why.
+ */
+import type { Backend } from './backend';
+import { CpuBackend } from './cpu/cpu-backend';
+import { WebGpuBackend } from './webgpu/webgpu-backend';
+import type { BackendName } from '../engine/config';
+
+export interface OpenedBackend {
+  backend: Backend;
+  /** Why the requested backend is not the one running (e.g. no WebGPU adapter), or null. */
+  notice: string | null;
+}
+
+/**
+ * @param name the backend asked for
+ * @param gpu navigator.gpu in the browser, Dawn's GPU in Node (backends/webgpu/node-gpu.ts), or null if missing
+ * @param gpuMissingReason why gpu is null, for the notice
+ * @returns the backend; falls back to the CPU backend with a notice when WebGPU is unavailable. Never throws.
+ */
+export async function openBackend(name: BackendName, gpu: GPU | null, gpuMissingReason = 'WebGPU is not available'): Promise<OpenedBackend> {
+  if (name === 'cpu') return { backend: new CpuBackend(), notice: null };
+  if (!gpu) return { backend: new CpuBackend(), notice: `${gpuMissingReason}: running the CPU reference backend (float64) instead.` };
+  try {
+    return { backend: await WebGpuBackend.create(gpu), notice: null };
+  } catch (e) {
+    return { backend: new CpuBackend(), notice: `WebGPU failed (${(e as Error).message}): running the CPU reference backend (float64) instead.` };
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * The kernel variants of the engine: which shader, which defines, which bindings (in binding order).
+ * Only specialisation (activation, transposes, loss) is part of a variant; shapes travel in uniforms.
+ */
+import type { Activation, LossName } from '../../engine/network';
+import type { Defines, ShaderName } from './shader-source';
+
+/** How a binding is used: storage read-only, storage read-write, or uniform. */
+export type BindingUse = 'read' | 'write' | 'uniform';
+
+export interface KernelVariant {
+  /** Label and cache key, e.g. "matmul[TRANS_B]". */
+  readonly key: string;
+  readonly shader: ShaderName;
+  readonly defines: Defines;
+  /** Binding i of group 0 has use bindings[i]. */
+  readonly bindings: readonly BindingUse[];
+}
+
+function variant(shader: ShaderName, defines: Defines, bindings: readonly BindingUse[]): KernelVariant {
+  const on = Object.keys(defines).filter((k) => defines[k]).sort();
+  return { key: `${shader}[${on.join(',')}]`, shader, defines, bindings };
+}
+
+const activationDefines = (g: Activation, forward: boolean): Defines =>
+  ({ RELU: g === 'relu', TANH: g === 'tanh', FORWARD: forward });
+
+export const kernels = {
+  /** C = op(A)·op(B) (+bias); bindings A, B, C, params{M,N,K}, [bias]. */
+  matmul: (transA: boolean, transB: boolean, bias: boolean): KernelVariant =>
+    variant('matmul', { TRANS_A: transA, TRANS_B: transB, BIAS: bias },
+      bias ? ['read', 'read', 'write', 'uniform', 'read'] : ['read', 'read', 'write', 'uniform']),
+  /** a = g(z); bindings z, a, params{count}. */
+  activationForward: (g: Activation): KernelVariant =>
+    variant('activation', activationDefines(g, true), ['read', 'write', 'uniform']),
+  /** dZ = dA ⊙ g'(z); bindings z, a, dA, dZ, params{count}. */
+  activationBackward: (g: Activation): KernelVariant =>
+    variant('activation', activationDefines(g, false), ['read', 'read', 'read', 'write', 'uniform']),
+  /** db = row sums of dZ; bindings dZ, db, params{n,m}. */
+  biasGrad: (): KernelVariant => variant('bias_grad', {}, ['read', 'write', 'uniform']),
+  /** loss and dŷ; bindings ŷ, y, labels, dŷ, loss, params{nL,m}. */
+  loss: (loss: LossName): KernelVariant =>
+    variant('loss', { SUM: loss === 'sum', MSE: loss === 'mse' }, ['read', 'read', 'read', 'write', 'write', 'uniform']),
+  /** Statistics, first pass; bindings data, work, partials, params{first,count}. */
+  statsPartial: (): KernelVariant => variant('stats', { MERGE: false }, ['read', 'read', 'write', 'uniform']),
+  /** Statistics, second pass; bindings partials, tensors, results, params{first,count}. */
+  statsMerge: (): KernelVariant => variant('stats', { MERGE: true }, ['read', 'read', 'write', 'uniform']),
+};
+
+/** Workgroup sizes (threads) of the 1-D kernels and the output tile of matmul, as written in the shaders. */
+export const WORKGROUP = { elementwise: 256, biasGradRows: 1, loss: 64, matmulTile: 16, stats: 256 } as const;

@@ -1,0 +1,166 @@
+/**
+ * Memory of one network, planned once per shape and checked against the device limits BEFORE anything is
+ * allocated (llm.c style: plan, then carve up). Each tensor kind lives in one buffer (an arena) and each tensor
+ * is a region of it, starting at a multiple of minStorageBufferOffsetAlignment so it can be bound on its own.
+ *
+ * Arenas (float32 unless noted, regions row-major):
+ *   W, dW: W^[l], dW^[l] (n^[l], n^[l-1]), l = 1..L      b, db: b^[l], db^[l] (n^[l])
+ *   z, dA, dZ: (n^[l], m), l = 1..L                       a: a^[l] (n^[l], m), l = 0..L (a^[0] = x)
+ *   y: targets (n^[L], m)      labels: u32 (m)             loss: per-example loss (m)
+ * Statistics: for each of z, a, dA, dZ, W, dW of every layer and for the loss vector, a list of work items
+ * (chunks of STATS_CHUNK elements) for shaders/stats.wgsl, grouped by arena.
+ */
+import { LimitError } from '../backend';
+import { TENSOR_NAMES, type NetworkShape, type TensorName } from '../../engine/network';
+import { ceilDiv, foldWorkgroups } from './dispatch';
+import { WORKGROUP } from './kernels';
+
+export type ArenaName = 'W' | 'b' | 'dW' | 'db' | 'z' | 'a' | 'dA' | 'dZ' | 'y' | 'labels' | 'loss';
+export const ARENA_NAMES: readonly ArenaName[] = ['W', 'b', 'dW', 'db', 'z', 'a', 'dA', 'dZ', 'y', 'labels', 'loss'];
+
+/** The device limits the plan depends on (a subset of GPUSupportedLimits). */
+export interface EngineLimits {
+  maxBufferSize: number;
+  maxStorageBufferBindingSize: number;
+  minStorageBufferOffsetAlignment: number;
+  maxComputeWorkgroupsPerDimension: number;
+}
+
+/** A tensor inside an arena: byte offset and element count (4 bytes each). */
+export interface Region {
+  offset: number;
+  elements: number;
+}
+
+export interface ArenaPlan {
+  name: ArenaName;
+  bytes: number;
+  regions: Region[];
+}
+
+/** Elements per statistics work item (one workgroup of 256 threads, 16 elements each). */
+export const STATS_CHUNK = 4096;
+/** Bytes of one Moments record (shaders/stats.wgsl): 4 u32 + 8 f32. */
+export const MOMENTS_BYTES = 48;
+
+/** A tensor whose statistics are reduced: kind and layer (loss: the per-example loss vector, layer 0). */
+export interface StatsTensor {
+  name: TensorName | 'loss';
+  layer: number;
+}
+
+export interface StatsPlan {
+  /** One partial-pass dispatch per arena: its work items [firstWork, firstWork + numWork). */
+  sources: { arena: ArenaName; firstWork: number; numWork: number }[];
+  /** 4 u32 per work item: start, end (element indices into the arena), shift_at (the tensor's first element), 0. */
+  work: Uint32Array<ArrayBuffer>;
+  /** 2 u32 per tensor: first partial, number of partials. Tensor t = (l−1)·6 + index in TENSOR_NAMES; loss last. */
+  tensors: Uint32Array<ArrayBuffer>;
+  tensorList: StatsTensor[];
+  numWork: number;
+}
+
+export interface MemoryPlan {
+  arenas: Record<ArenaName, ArenaPlan>;
+  stats: StatsPlan;
+  /** Bytes of every buffer of the network, arenas and statistics. */
+  totalBytes: number;
+}
+
+const ARENA_DESCRIPTION: Record<ArenaName, string> = {
+  W: 'the weights W^[1..L]', b: 'the biases b^[1..L]', dW: 'the gradients dW^[1..L]', db: 'the gradients db^[1..L]',
+  z: 'the pre-activations z^[1..L]', a: 'the activations a^[0..L]', dA: 'the gradients dA^[1..L]',
+  dZ: 'the gradients dZ^[1..L]', y: 'the targets', labels: 'the labels', loss: 'the per-example loss',
+};
+
+function arena(name: ArenaName, sizes: number[], align: number): ArenaPlan {
+  const regions: Region[] = [];
+  let bytes = 0;
+  for (const elements of sizes) {
+    bytes = ceilDiv(bytes, align) * align;
+    regions.push({ offset: bytes, elements });
+    bytes += elements * 4;
+  }
+  return { name, bytes: Math.max(bytes, 4), regions };
+}
+
+/** The arena holding each reported tensor kind. */
+const SOURCE_OF: Record<TensorName, ArenaName> = { z: 'z', a: 'a', dA: 'dA', dZ: 'dZ', W: 'W', dW: 'dW' };
+
+function planStats(arenas: Record<ArenaName, ArenaPlan>, L: number): StatsPlan {
+  const tensorList: StatsTensor[] = [];
+  for (let l = 1; l <= L; l++) for (const name of TENSOR_NAMES) tensorList.push({ name, layer: l });
+  tensorList.push({ name: 'loss', layer: 0 });
+  const tensors = new Uint32Array(tensorList.length * 2);
+  const work: number[] = [];
+  const sources: StatsPlan['sources'] = [];
+  const add = (arenaName: ArenaName, region: Region, t: number) => {
+    const first = region.offset / 4;
+    tensors[2 * t] = work.length / 4;
+    tensors[2 * t + 1] = ceilDiv(region.elements, STATS_CHUNK);
+    for (let s = 0; s < region.elements; s += STATS_CHUNK) {
+      work.push(first + s, first + Math.min(s + STATS_CHUNK, region.elements), first, 0);
+    }
+  };
+  for (const [k, name] of TENSOR_NAMES.entries()) {
+    const arenaName = SOURCE_OF[name];
+    const firstWork = work.length / 4;
+    for (let l = 1; l <= L; l++) {
+      // a^[l] is region l of the a arena (region 0 is x); the other arenas start at layer 1.
+      const region = arenas[arenaName].regions[name === 'a' ? l : l - 1];
+      add(arenaName, region, (l - 1) * TENSOR_NAMES.length + k);
+    }
+    sources.push({ arena: arenaName, firstWork, numWork: work.length / 4 - firstWork });
+  }
+  const firstWork = work.length / 4;
+  add('loss', arenas.loss.regions[0], tensorList.length - 1);
+  sources.push({ arena: 'loss', firstWork, numWork: work.length / 4 - firstWork });
+  return { sources, work: Uint32Array.from(work), tensors, tensorList, numWork: work.length / 4 };
+}
+
+/**
+ * Plan every buffer of a network and check it against the device limits.
+ * @param shape widths n^[0..L], batch m
+ * @throws LimitError naming the limit (maxBufferSize, maxStorageBufferBindingSize — an arena is bound whole by
+ *   the statistics kernel — or maxComputeWorkgroupsPerDimension) and the arena or dispatch that exceeds it.
+ */
+export function planMemory(shape: NetworkShape, limits: EngineLimits): MemoryPlan {
+  const n = shape.widths, m = shape.m, L = n.length - 1;
+  const layers = Array.from({ length: L }, (_, i) => i + 1);
+  const align = limits.minStorageBufferOffsetAlignment;
+  const arenas: Record<ArenaName, ArenaPlan> = {
+    W: arena('W', layers.map((l) => n[l] * n[l - 1]), align),
+    b: arena('b', layers.map((l) => n[l]), align),
+    dW: arena('dW', layers.map((l) => n[l] * n[l - 1]), align),
+    db: arena('db', layers.map((l) => n[l]), align),
+    z: arena('z', layers.map((l) => n[l] * m), align),
+    a: arena('a', n.map((w) => w * m), align),
+    dA: arena('dA', layers.map((l) => n[l] * m), align),
+    dZ: arena('dZ', layers.map((l) => n[l] * m), align),
+    y: arena('y', [n[L] * m], align),
+    labels: arena('labels', [m], align),
+    loss: arena('loss', [m], align),
+  };
+  // Every offset must also fit in a u32 element index (shaders/stats.wgsl): guaranteed by maxBufferSize ≤ 16 GiB.
+  const bindLimit = Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize);
+  const limitName = limits.maxStorageBufferBindingSize <= limits.maxBufferSize ? 'maxStorageBufferBindingSize' : 'maxBufferSize';
+  for (const a of Object.values(arenas)) {
+    if (a.bytes > bindLimit) throw new LimitError(limitName, a.bytes, bindLimit, `the buffer of ${ARENA_DESCRIPTION[a.name]} (bytes)`);
+  }
+  const stats = planStats(arenas, L);
+  const statsBytes = stats.work.byteLength + stats.tensors.byteLength + (stats.numWork + stats.tensorList.length) * MOMENTS_BYTES;
+  if (stats.numWork * MOMENTS_BYTES > bindLimit) {
+    throw new LimitError(limitName, stats.numWork * MOMENTS_BYTES, bindLimit, 'the statistics partials (bytes)');
+  }
+  // Every dispatch must fit, folded into two dimensions.
+  const maxDim = limits.maxComputeWorkgroupsPerDimension;
+  const tile = WORKGROUP.matmulTile;
+  for (const l of layers) {
+    foldWorkgroups(ceilDiv(n[l], tile) * ceilDiv(m, tile), maxDim, `z^[${l}] = W a + b`);
+    foldWorkgroups(ceilDiv(n[l], tile) * ceilDiv(n[l - 1], tile), maxDim, `dW^[${l}]`);
+    foldWorkgroups(ceilDiv(n[l] * m, WORKGROUP.elementwise), maxDim, `a^[${l}] = g(z)`);
+  }
+  foldWorkgroups(stats.numWork, maxDim, 'statistics');
+  const totalBytes = Object.values(arenas).reduce((s, a) => s + a.bytes, 0) + statsBytes;
+  return { arenas, stats, totalBytes };
+}

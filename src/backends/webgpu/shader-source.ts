@@ -1,0 +1,40 @@
+/**
+ * WGSL sources (shaders/*.wgsl, imported as strings by Vite's `?raw`, so browser, Vitest and the Node CLI share
+ * one copy) and their variants. A kernel file marks variant code with wgsl-preprocessor's `#if ${NAME}` /
+ * `#elif ${NAME}` / `#else` / `#endif`; {@link shaderSource} binds each `${NAME}` to a boolean define.
+ * shaders/common.wgsl (bit-pattern tests for NaN/∞, the folded workgroup index) is prepended to every kernel.
+ */
+import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js'; // the package has no main field
+import common from '../../../shaders/common.wgsl?raw';
+import matmul from '../../../shaders/matmul.wgsl?raw';
+import activation from '../../../shaders/activation.wgsl?raw';
+import biasGrad from '../../../shaders/bias_grad.wgsl?raw';
+import loss from '../../../shaders/loss.wgsl?raw';
+import stats from '../../../shaders/stats.wgsl?raw';
+
+export const SHADERS = { matmul, activation, bias_grad: biasGrad, loss, stats } as const;
+export type ShaderName = keyof typeof SHADERS;
+
+/** Boolean defines of a variant, e.g. { TRANS_A: true, BIAS: false }. */
+export type Defines = Readonly<Record<string, boolean>>;
+
+/**
+ * The WGSL of one variant: common.wgsl + the kernel file with every `${NAME}` replaced by defines[NAME].
+ * @throws Error naming the shader and the placeholder when a define is missing (a typo must not silently
+ *   select the #else branch).
+ */
+export function shaderSource(name: ShaderName, defines: Defines): string {
+  const parts = SHADERS[name].split(/\$\{(\w+)\}/);
+  const strings: string[] = [];
+  const values: boolean[] = [];
+  parts.forEach((part, i) => {
+    if (i % 2 === 0) {
+      strings.push(part);
+      return;
+    }
+    if (!(part in defines)) throw new Error(`shaders/${name}.wgsl: no value for \${${part}} in defines ${JSON.stringify(defines)}`);
+    values.push(defines[part]);
+  });
+  const raw = Object.assign([...strings], { raw: strings });
+  return `${common}\n${wgsl(raw, ...values)}`;
+}

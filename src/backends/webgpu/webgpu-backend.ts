@@ -1,0 +1,108 @@
+/**
+ * The WebGPU backend: float32 WGSL kernels (shaders/), scheduled by NetworkProgram (scheduler.ts), statistics
+ * reduced on the GPU and read back once per step. Runs unchanged in the browser (navigator.gpu) and in Node
+ * (Dawn, backends/webgpu/node-gpu.ts).
+ */
+import type { Backend, Tensors } from '../backend';
+import { shapeKey, TENSOR_NAMES, type Problem } from '../../engine/network';
+import type { LayerReport, StepResult } from '../../engine/result';
+import { statsFromMoments, type Stats } from '../../stats/stats';
+import { planMemory, type EngineLimits } from './memory-plan';
+import { PipelineCache } from './pipelines';
+import { NetworkProgram } from './scheduler';
+
+/** A GPU error (validation, out of memory, device lost) with the operation that raised it. */
+export class GpuError extends Error {
+  override name = 'GpuError';
+}
+
+export class WebGpuBackend implements Backend {
+  readonly name = 'webgpu' as const;
+  readonly cache: PipelineCache;
+  private program: NetworkProgram | null = null;
+  private lost: string | null = null;
+
+  private constructor(readonly device: GPUDevice, readonly adapter: string) {
+    this.cache = new PipelineCache(device);
+    device.lost.then((info) => { this.lost = info.message || info.reason; });
+  }
+
+  /**
+   * Request an adapter and a device with the adapter's largest buffer limits.
+   * @param gpu navigator.gpu, or Dawn's GPU object in Node
+   * @throws GpuError if no adapter or device is available
+   */
+  static async create(gpu: GPU): Promise<WebGpuBackend> {
+    const adapter = await gpu.requestAdapter();
+    if (!adapter) throw new GpuError('no WebGPU adapter found');
+    const device = await adapter.requestDevice({
+      label: 'gradscope',
+      requiredLimits: {
+        maxBufferSize: adapter.limits.maxBufferSize,
+        maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
+      },
+    });
+    const info = adapter.info;
+    const name = [info.vendor, info.architecture, info.device, info.description].filter((s) => s).join(' ') || 'unknown adapter';
+    return new WebGpuBackend(device, name);
+  }
+
+  /** The limits memory plans are checked against. */
+  get limits(): EngineLimits {
+    return this.device.limits;
+  }
+
+  async setProblem(problem: Problem): Promise<void> {
+    this.assertAlive();
+    if (!this.program || shapeKey(this.program.shape) !== shapeKey(problem.shape)) {
+      const plan = planMemory(problem.shape, this.limits); // throws LimitError before any allocation
+      this.program?.destroy();
+      this.program = null;
+      this.device.pushErrorScope('out-of-memory');
+      this.device.pushErrorScope('validation');
+      const program = await NetworkProgram.build(this.device, this.cache, problem.shape, plan);
+      const validation = await this.device.popErrorScope();
+      const oom = await this.device.popErrorScope();
+      if (validation || oom) {
+        program.destroy();
+        throw new GpuError(`building the network failed: ${(validation ?? oom)!.message}`);
+      }
+      this.program = program;
+    }
+    this.program.load(problem);
+  }
+
+  async step(): Promise<StepResult> {
+    this.assertAlive();
+    const program = this.program;
+    if (!program) throw new Error('WebGpuBackend.step: no problem set (call setProblem first)');
+    this.device.pushErrorScope('validation');
+    const moments = await program.step();
+    const error = await this.device.popErrorScope();
+    if (error) throw new GpuError(`step failed: ${error.message}`);
+    this.assertAlive();
+    const stats = moments.map(statsFromMoments);
+    const n = program.shape.widths;
+    const layers: LayerReport[] = [];
+    for (let l = 1; l < n.length; l++) {
+      const at = (k: number): Stats => stats[(l - 1) * TENSOR_NAMES.length + k];
+      layers.push({ layer: l, fanIn: n[l - 1], fanOut: n[l], z: at(0), a: at(1), dA: at(2), dZ: at(3), W: at(4), dW: at(5) });
+    }
+    return { loss: stats[stats.length - 1].mean, layers };
+  }
+
+  async readTensors(): Promise<Tensors> {
+    if (!this.program) throw new Error('WebGpuBackend.readTensors: no problem set');
+    return this.program.readTensors();
+  }
+
+  private assertAlive(): void {
+    if (this.lost !== null) throw new GpuError(`the GPU device was lost: ${this.lost}`);
+  }
+
+  destroy(): void {
+    this.program?.destroy();
+    this.program = null;
+    this.device.destroy();
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * Command-line flags of the CLI, parsed with commander. The run-configuration flags are derived from FIELDS
+ * (engine/config.ts), so the CLI, the GUI and the URL parameters cannot drift apart. Values stay strings here:
+ * resolveConfig validates them and throws ConfigError naming the field and its allowed range.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { DEFAULT_CONFIG, FIELDS, PRESETS, PRESET_NAMES, type FieldName, type RawConfig } from '../engine/config';
+
+/** What the user asked for: the raw config fields (strings as typed) and the outputs. */
+export interface CliArgs {
+  /** preset and every field given on the command line, values as typed; absent fields are undefined. */
+  raw: RawConfig;
+  /** --json FILE, or null. */
+  json: string | null;
+  /** --csv FILE, or null. */
+  csv: string | null;
+  /** --all-layers: print every layer's row even for large L. */
+  allLayers: boolean;
+}
+
+/** The outcome of parsing: a run, or the help text (for --help). */
+export type ParsedArgs = { kind: 'run'; args: CliArgs } | { kind: 'help'; text: string };
+
+/** A command-line usage error (unknown flag, missing value, stray argument), as one line. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** Placeholder of each field's value in the help, and what the field means (lecture notation). */
+const FIELD_HELP: Readonly<Record<FieldName, { arg: string; text: string }>> = {
+  depth: { arg: 'L', text: 'number of weight layers L' },
+  width: { arg: 'n', text: 'width n^[l] of the hidden layers l = 1..L-1' },
+  input: { arg: 'name', text: 'input batch x = a^[0]' },
+  inputDim: { arg: 'n0', text: 'input dimension n^[0] (64 for digits)' },
+  outputDim: { arg: 'nL', text: 'output dimension n^[L] (10 for digits with loss mse or softmax-xent)' },
+  batch: { arg: 'm', text: 'examples per batch m (at most 1797 for digits)' },
+  activation: { arg: 'name', text: 'activation g of the hidden layers (the output layer is identity)' },
+  init: { arg: 'name', text: 'initialiser of every W^[l] (torch.nn.init names)' },
+  gain: { arg: 'g', text: 'gain of identity, orthogonal, xavier_*, kaiming_*, lecun_*; "default" = calculate_gain(activation) for kaiming_*, 1 otherwise' },
+  mean: { arg: 'mu', text: 'mean of init normal' },
+  std: { arg: 's', text: 'standard deviation of init normal' },
+  low: { arg: 'lo', text: 'lower bound of init uniform' },
+  high: { arg: 'hi', text: 'upper bound of init uniform (greater than --low)' },
+  value: { arg: 'c', text: 'value of init constant' },
+  mode: { arg: 'fan', text: 'fan of kaiming_*' },
+  bias: { arg: 'b', text: 'constant value of every bias b^[l]' },
+  loss: { arg: 'name', text: 'loss J, averaged over the m examples' },
+  seed: { arg: 'k', text: 'seed of the weights and the batch' },
+  backend: { arg: 'name', text: 'webgpu (Dawn in Node) falls back to cpu, with a notice, where WebGPU is missing' },
+};
+
+const FIELD_NAMES = Object.keys(FIELDS) as FieldName[];
+
+/** Allowed values of a field, as the help and the usage errors show them, e.g. "integer 1..100000". */
+export function allowedValues(name: FieldName): string {
+  const spec = FIELDS[name];
+  if (spec.kind === 'enum') return spec.values!.join('|');
+  const range = `${spec.min}..${spec.max}`;
+  if (spec.kind === 'int') return `integer ${range}`;
+  if (spec.kind === 'nullableNumber') return `number ${range} or "default"`;
+  return `number ${range}`;
+}
+
+function defaultText(name: FieldName): string {
+  const v = DEFAULT_CONFIG[name];
+  return v === null ? '"default"' : String(v);
+}
+
+function presetSummary(name: string): string {
+  const fields = (Object.entries(PRESETS[name]) as [FieldName, unknown][])
+    .map(([k, v]) => `${FIELDS[k].flag} ${v === null ? 'default' : v}`);
+  return `  ${name.padEnd(13)} ${fields.join(' ')}`;
+}
+
+/**
+ * The commander program: --preset, one option per FIELDS entry (flag from FIELDS, no commander defaults, so
+ * only the flags actually given reach resolveConfig and override the preset), --json, --csv, --all-layers.
+ * Errors are not printed nor exited on (exitOverride); {@link parseArgs} turns them into a UsageError.
+ */
+export function buildProgram(): Command {
+  const program = new Command('gradscope')
+    .description('One forward + backward step of an L-layer fully connected network; prints per-layer statistics '
+      + 'of z, a, dA, dZ, W, dW to show vanishing/exploding gradients.')
+    .usage('[flags]   (npm run cli -- [flags])')
+    .exitOverride()
+    .configureOutput({ writeOut: () => {}, writeErr: () => {}, outputError: () => {} })
+    .helpOption('-h, --help', 'show this help and exit');
+  program.addOption(new Option('--preset <name>',
+    `starting configuration, one of ${PRESET_NAMES.join('|')}|custom (default: custom = the defaults below); `
+    + 'the flags given override its fields'));
+  for (const name of FIELD_NAMES) {
+    const { arg, text } = FIELD_HELP[name];
+    program.addOption(new Option(`${FIELDS[name].flag} <${arg}>`,
+      `${text}; ${allowedValues(name)} (default: ${defaultText(name)})`));
+  }
+  program.addOption(new Option('--json <file>', 'write the result as JSON (the stable format of engine/result.ts toJson)'));
+  program.addOption(new Option('--csv <file>', 'write one CSV row per (layer, tensor): layer,fanIn,fanOut,tensor,count,mean,std,rms,l2,min,max,zeroFraction,nanCount,infCount'));
+  program.addOption(new Option('--all-layers', 'print every layer (by default, for L > 60 only the first and last 20)'));
+  program.addHelpText('after', `\nPresets (their flags, applied over the defaults; the flags given override them):\n${PRESET_NAMES.map(presetSummary).join('\n')}\n`
+    + '\nExit status: 0 success, 2 bad input (flag, value, network too large, output file), 1 unexpected error.\n');
+  return program;
+}
+
+/** Append what a flag mentioned in a commander error accepts, so the one line says how to fix it. */
+function explain(message: string): string {
+  const line = message.replace(/^error:\s*/, '').replace(/\s*\n\s*/g, ' ');
+  const name = FIELD_NAMES.find((n) => new RegExp(`'${FIELDS[n].flag}[ '=]`).test(line));
+  if (name) return `${line}; ${FIELDS[name].flag} takes ${allowedValues(name)}`;
+  if (/'--preset[ ']/.test(line)) return `${line}; --preset takes ${PRESET_NAMES.join('|')}|custom`;
+  if (/'--(json|csv)[ ']/.test(line)) return `${line}; it takes a file path`;
+  return `${line} (gradscope --help lists the flags and their allowed values)`;
+}
+
+/**
+ * Parse the command line (the arguments after the script, e.g. process.argv.slice(2)).
+ * @returns the help text for -h/--help, otherwise the raw config fields and the outputs.
+ * @throws UsageError (one line, naming the flag and what it takes) for an unknown flag, a missing value or a
+ *   stray argument. Values are not validated here (see resolveConfig).
+ */
+export function parseArgs(argv: readonly string[]): ParsedArgs {
+  const program = buildProgram();
+  let help = '';
+  program.configureOutput({ writeOut: (s) => { help += s; }, writeErr: () => {}, outputError: () => {} });
+  try {
+    program.parse([...argv], { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError && e.code === 'commander.helpDisplayed') return { kind: 'help', text: help };
+    if (e instanceof CommanderError) throw new UsageError(explain(e.message));
+    throw e;
+  }
+  const opts = program.opts<Record<string, string | boolean | undefined>>();
+  const raw: RawConfig = {};
+  if (opts.preset !== undefined) raw.preset = opts.preset;
+  for (const option of program.options) {
+    const name = FIELD_NAMES.find((n) => FIELDS[n].flag === option.long);
+    const value = opts[option.attributeName()];
+    if (name && value !== undefined) raw[name] = value;
+  }
+  return {
+    kind: 'run',
+    args: {
+      raw,
+      json: typeof opts.json === 'string' ? opts.json : null,
+      csv: typeof opts.csv === 'string' ? opts.csv : null,
+      allLayers: opts.allLayers === true,
+    },
+  };
+}

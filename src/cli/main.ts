@@ -1,0 +1,95 @@
+/**
+ * gradscope's command line: `npm run cli -- [flags]` (`--help` lists them). Parses the flags, runs one step on
+ * the chosen backend, prints the per-layer table and writes --json / --csv.
+ * Exit status: 0 success; 2 bad input (usage, ConfigError, LimitError, output file), one line on stderr;
+ * 1 any other error, one line on stderr.
+ */
+import { LimitError, type Backend } from '../backends/backend';
+import { ConfigError, resolveConfig, type RunConfig } from '../engine/config';
+import { toJson, type RunResult } from '../engine/result';
+import { runStep } from '../engine/run';
+import { parseArgs, UsageError, type CliArgs } from './args';
+import { toCsv } from './csv';
+import { checkOutputPath, OutputError, writeOutput } from './output';
+import { formatReport } from './table';
+
+const EXIT_OK = 0;
+const EXIT_ERROR = 1;
+const EXIT_BAD_INPUT = 2;
+
+/** Print an error as one line on stderr; @returns its exit status (2 for bad input, 1 otherwise). */
+function fail(e: unknown): number {
+  const badInput = e instanceof UsageError || e instanceof ConfigError || e instanceof LimitError || e instanceof OutputError;
+  let message = e instanceof Error ? e.message : String(e);
+  if (e instanceof LimitError) message += ' (reduce --depth, --width or --batch)';
+  process.stderr.write(`gradscope: error: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
+  return badInput ? EXIT_BAD_INPUT : EXIT_ERROR;
+}
+
+/**
+ * Open the backend the config asks for (Dawn for webgpu); a fallback notice goes to stderr. The backends are
+ * loaded here, not at start-up, so --help and bad input never depend on them and a backend module that fails to
+ * load is reported as one line.
+ */
+async function open(name: 'webgpu' | 'cpu'): Promise<Backend> {
+  const { openBackend } = await import('../backends/open');
+  const { nodeGpu } = await import('../backends/webgpu/node-gpu');
+  const { gpu, reason } = name === 'webgpu' ? await nodeGpu() : { gpu: null, reason: null };
+  const { backend, notice } = await openBackend(name, gpu, reason ?? undefined);
+  if (notice) process.stderr.write(`gradscope: notice: ${notice}\n`);
+  return backend;
+}
+
+/** Print the table, then write each output file; a failed file does not stop the others. */
+function report(result: RunResult, args: CliArgs): number {
+  process.stdout.write(formatReport(result, { allLayers: args.allLayers }));
+  let status = EXIT_OK;
+  const outputs = [['--json', args.json, () => toJson(result)], ['--csv', args.csv, () => toCsv(result)]] as const;
+  for (const [flag, path, text] of outputs) {
+    if (path === null) continue;
+    try { writeOutput(flag, path, text()); } catch (e) { status = fail(e); }
+  }
+  return status;
+}
+
+/** The whole CLI. @param argv the arguments after the script. @returns the exit status. */
+async function main(argv: readonly string[]): Promise<number> {
+  let args: CliArgs;
+  let cfg: RunConfig;
+  try {
+    const parsed = parseArgs(argv);
+    if (parsed.kind === 'help') {
+      process.stdout.write(parsed.text);
+      return EXIT_OK;
+    }
+    args = parsed.args;
+    cfg = resolveConfig(args.raw);
+    if (args.json !== null) checkOutputPath('--json', args.json);
+    if (args.csv !== null) checkOutputPath('--csv', args.csv);
+  } catch (e) {
+    return fail(e);
+  }
+  let backend: Backend | null = null;
+  let result: RunResult;
+  try {
+    backend = await open(cfg.backend);
+    result = await runStep(cfg, backend);
+  } catch (e) {
+    return fail(e);
+  } finally {
+    backend?.destroy();
+  }
+  return report(result, args);
+}
+
+/** Resolve once everything written so far to `stream` has been handed to the OS. */
+function flush(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((done) => stream.write('', () => done()));
+}
+
+// vite-node puts the script's arguments after argv[1] (it drops the "--" separators).
+const status = await main(process.argv.slice(2)).catch(fail);
+await flush(process.stdout);
+await flush(process.stderr);
+// Dawn's instance can keep the event loop alive after the device is destroyed: exit explicitly.
+process.exit(status);

@@ -1,0 +1,96 @@
+/**
+ * The CLI's text report of one run: a header (backend, adapter, configuration, loss J, step time, first
+ * non-finite site) and one row per layer l with fan_in, fan_out and the rms of z, a, dA, dZ, W, dW and the
+ * std of a and dW.
+ */
+import type { RunConfig } from '../engine/config';
+import { widthsOf } from '../engine/config';
+import { calculateGain } from '../engine/init';
+import type { LayerReport, RunResult } from '../engine/result';
+import type { StatName } from '../stats/stats';
+import type { TensorName } from '../engine/network';
+
+/** Above this many layers only the first and last {@link EDGE_ROWS} rows are printed (unless --all-layers). */
+export const MAX_FULL_ROWS = 60;
+export const EDGE_ROWS = 20;
+
+/** The statistics columns of a row: [stat, tensor]. */
+const COLUMNS: readonly (readonly [StatName, TensorName])[] = [
+  ['rms', 'z'], ['rms', 'a'], ['rms', 'dA'], ['rms', 'dZ'], ['rms', 'W'], ['rms', 'dW'], ['std', 'a'], ['std', 'dW'],
+];
+const NUM_WIDTH = 10;
+
+/** A number in compact exponent form, 4 significant digits: 1.234e-5, 0.000e+0, NaN, Infinity, -Infinity. */
+export function formatNumber(x: number): string {
+  return Number.isFinite(x) ? x.toExponential(3) : String(x);
+}
+
+/** Widths n^[0..L] with runs collapsed: "64, 128×49, 10". */
+export function formatWidths(widths: readonly number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < widths.length;) {
+    let j = i;
+    while (j < widths.length && widths[j] === widths[i]) j++;
+    parts.push(j - i > 1 ? `${widths[i]}×${j - i}` : String(widths[i]));
+    i = j;
+  }
+  return parts.join(', ');
+}
+
+/** The initialiser with the parameters it uses, e.g. "kaiming_normal(gain=1.414 default, mode=fan_in)". */
+export function formatInit(cfg: RunConfig): string {
+  const gain = (fallback: number) => cfg.gain === null ? `gain=${+fallback.toPrecision(4)} default` : `gain=${cfg.gain}`;
+  switch (cfg.init) {
+    case 'zeros': return 'zeros';
+    case 'constant': return `constant(value=${cfg.value})`;
+    case 'normal': return `normal(mean=${cfg.mean}, std=${cfg.std})`;
+    case 'uniform': return `uniform(low=${cfg.low}, high=${cfg.high})`;
+    case 'kaiming_normal': case 'kaiming_uniform':
+      return `${cfg.init}(${gain(calculateGain(cfg.activation))}, mode=${cfg.mode})`;
+    default: return `${cfg.init}(${gain(1)})`;
+  }
+}
+
+function formatSite(r: RunResult): string {
+  return r.firstNonFinite ? `${r.firstNonFinite.tensor} of layer ${r.firstNonFinite.layer}` : 'none';
+}
+
+/** Header lines: backend and adapter; configuration; loss J, step time and first non-finite site. */
+export function formatHeader(r: RunResult): string[] {
+  const c = r.config;
+  return [
+    `gradscope  backend ${r.backend}  adapter: ${r.adapter}  preset ${c.preset}`,
+    `L=${c.depth}  widths n^[0..L] = ${formatWidths(widthsOf(c))}  m=${c.batch}  input ${c.input}  activation ${c.activation}`
+      + `  init ${formatInit(c)}  bias ${c.bias}  loss ${c.loss}  seed ${c.seed}`,
+    `J = ${formatNumber(r.loss)}  step ${r.stepMs.toFixed(1)} ms  first non-finite: ${formatSite(r)}`,
+  ];
+}
+
+function row(cells: readonly string[], lWidth: number, fanWidth: number): string {
+  const [l, fanIn, fanOut, ...nums] = cells;
+  return [l.padStart(lWidth), fanIn.padStart(fanWidth), fanOut.padStart(fanWidth), ...nums.map((s) => s.padStart(NUM_WIDTH))].join(' ');
+}
+
+function layerCells(r: LayerReport): string[] {
+  return [String(r.layer), String(r.fanIn), String(r.fanOut), ...COLUMNS.map(([stat, t]) => formatNumber(r[t][stat]))];
+}
+
+/**
+ * The whole report: header, column titles, one row per layer l = 1..L. For L > {@link MAX_FULL_ROWS} without
+ * allLayers, the first and last {@link EDGE_ROWS} rows with an ellipsis line between them.
+ * @returns text ending in a newline.
+ */
+export function formatReport(r: RunResult, opts: { allLayers: boolean }): string {
+  const L = r.layers.length;
+  const lWidth = Math.max(3, String(L).length);
+  const fanWidth = Math.max(7, ...r.layers.map((x) => String(Math.max(x.fanIn, x.fanOut)).length));
+  const titles = ['l', 'fan_in', 'fan_out', ...COLUMNS.map(([stat, t]) => `${stat} ${t}`)];
+  const truncate = !opts.allLayers && L > MAX_FULL_ROWS;
+  const shown = truncate ? [...r.layers.slice(0, EDGE_ROWS), null, ...r.layers.slice(L - EDGE_ROWS)] : r.layers;
+  const lines = [...formatHeader(r), '', row(titles, lWidth, fanWidth)];
+  for (const layer of shown) {
+    lines.push(layer ? row(layerCells(layer), lWidth, fanWidth)
+      : `${'…'.padStart(lWidth)}  (${L - 2 * EDGE_ROWS} layers not shown; --all-layers prints them)`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,227 @@
+/**
+ * Run configuration: every user-settable field, its allowed range, the presets, and the one validator
+ * shared by the CLI flags, the GUI fields and the URL parameters.
+ */
+import { ACTIVATIONS, LOSSES, type Activation, type LossName } from './network';
+
+export const INPUTS = ['digits', 'gaussian', 'ones'] as const;
+export type InputName = (typeof INPUTS)[number];
+
+export const INIT_NAMES = [
+  'zeros', 'constant', 'identity', 'normal', 'uniform',
+  'xavier_normal', 'xavier_uniform', 'kaiming_normal', 'kaiming_uniform',
+  'lecun_normal', 'lecun_uniform', 'orthogonal',
+] as const;
+export type InitName = (typeof INIT_NAMES)[number];
+
+export const FAN_MODES = ['fan_in', 'fan_out'] as const;
+export type FanMode = (typeof FAN_MODES)[number];
+
+export const BACKENDS = ['webgpu', 'cpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+/** Number of examples in the digits data set (an upper bound for the batch m on digits). */
+export const DIGITS_EXAMPLES = 1797;
+/** Features (8×8 pixels) and classes of the digits data set. */
+export const DIGITS_FEATURES = 64;
+export const DIGITS_CLASSES = 10;
+
+/** Everything that defines one run. Units: none (dimensionless counts and values). */
+export interface RunConfig {
+  /** Name of the preset the run started from, or "custom". */
+  preset: string;
+  /** L, number of weight layers. */
+  depth: number;
+  /** n^[l] of the hidden layers l = 1..L-1. */
+  width: number;
+  input: InputName;
+  /** n^[0]; forced to 64 for digits. */
+  inputDim: number;
+  /** n^[L]; 10 for digits with loss mse or softmax-xent. */
+  outputDim: number;
+  /** m, examples per batch. */
+  batch: number;
+  activation: Activation;
+  init: InitName;
+  /** Gain; null = the init's default (calculate_gain(activation) for kaiming, 1 otherwise). */
+  gain: number | null;
+  /** mean and std of `normal`. */
+  mean: number;
+  std: number;
+  /** Bounds a < b of `uniform`. */
+  low: number;
+  high: number;
+  /** Value of `constant`. */
+  value: number;
+  /** fan_in or fan_out, for kaiming_*. */
+  mode: FanMode;
+  /** Constant value of every bias b^[l]. */
+  bias: number;
+  loss: LossName;
+  /** Seed of the weights and the batch: an integer in 0..2^32-1. */
+  seed: number;
+  backend: BackendName;
+}
+
+/** A field the user can set, with its CLI flag and its allowed values. */
+interface FieldSpec {
+  flag: string;
+  kind: 'int' | 'number' | 'nullableNumber' | 'enum';
+  min?: number;
+  max?: number;
+  values?: readonly string[];
+}
+
+export const MAX_DEPTH = 100_000;
+export const MAX_WIDTH = 65_536;
+export const MAX_BATCH = 65_536;
+
+export const FIELDS: Readonly<Record<Exclude<keyof RunConfig, 'preset'>, FieldSpec>> = {
+  depth: { flag: '--depth', kind: 'int', min: 1, max: MAX_DEPTH },
+  width: { flag: '--width', kind: 'int', min: 1, max: MAX_WIDTH },
+  input: { flag: '--input', kind: 'enum', values: INPUTS },
+  inputDim: { flag: '--input-dim', kind: 'int', min: 1, max: MAX_WIDTH },
+  outputDim: { flag: '--output-dim', kind: 'int', min: 1, max: MAX_WIDTH },
+  batch: { flag: '--batch', kind: 'int', min: 1, max: MAX_BATCH },
+  activation: { flag: '--activation', kind: 'enum', values: ACTIVATIONS },
+  init: { flag: '--init', kind: 'enum', values: INIT_NAMES },
+  gain: { flag: '--gain', kind: 'nullableNumber', min: 0, max: 1e6 },
+  mean: { flag: '--mean', kind: 'number', min: -1e6, max: 1e6 },
+  std: { flag: '--std', kind: 'number', min: 0, max: 1e6 },
+  low: { flag: '--low', kind: 'number', min: -1e6, max: 1e6 },
+  high: { flag: '--high', kind: 'number', min: -1e6, max: 1e6 },
+  value: { flag: '--value', kind: 'number', min: -1e6, max: 1e6 },
+  mode: { flag: '--mode', kind: 'enum', values: FAN_MODES },
+  bias: { flag: '--bias', kind: 'number', min: -1e6, max: 1e6 },
+  loss: { flag: '--loss', kind: 'enum', values: LOSSES },
+  seed: { flag: '--seed', kind: 'int', min: 0, max: 2 ** 32 - 1 },
+  backend: { flag: '--backend', kind: 'enum', values: BACKENDS },
+};
+
+export type FieldName = keyof typeof FIELDS;
+
+/** Bad user input: names the field (config key and CLI flag) and the allowed values. */
+export class ConfigError extends Error {
+  constructor(
+    readonly field: FieldName | 'preset',
+    readonly allowed: string,
+    readonly got: unknown,
+  ) {
+    super(`${field} (${field === 'preset' ? '--preset' : FIELDS[field].flag}): ${allowed}, got ${JSON.stringify(String(got))}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** The GUI's and CLI's default: digits, ReLU, L = 50, n = 128, He (kaiming_normal). */
+export const DEFAULT_CONFIG: RunConfig = {
+  preset: 'relu-he',
+  depth: 50,
+  width: 128,
+  input: 'digits',
+  inputDim: DIGITS_FEATURES,
+  outputDim: DIGITS_CLASSES,
+  batch: 64,
+  activation: 'relu',
+  init: 'kaiming_normal',
+  gain: null,
+  mean: 0,
+  std: 1,
+  low: 0,
+  high: 1,
+  value: 0,
+  mode: 'fan_in',
+  bias: 0,
+  loss: 'softmax-xent',
+  seed: 1,
+  backend: 'webgpu',
+};
+
+const digits50 = { input: 'digits', depth: 50, width: 128, loss: 'softmax-xent', gain: null } as const;
+const linearSeed = {
+  depth: 150, width: 2, input: 'ones', inputDim: 2, outputDim: 2, batch: 1,
+  activation: 'identity', init: 'identity', bias: 0, loss: 'sum',
+} as const;
+
+/** Named presets: partial configurations applied over DEFAULT_CONFIG. */
+export const PRESETS: Readonly<Record<string, Partial<RunConfig>>> = {
+  'relu-he': { ...digits50, activation: 'relu', init: 'kaiming_normal' },
+  'relu-xavier': { ...digits50, activation: 'relu', init: 'xavier_normal' },
+  'tanh-xavier': { ...digits50, activation: 'tanh', init: 'xavier_normal' },
+  'tanh-large': { ...digits50, activation: 'tanh', init: 'normal', mean: 0, std: 1 },
+  'seed-explode': { ...linearSeed, gain: 1.5 },
+  'seed-vanish': { ...linearSeed, gain: 0.5 },
+};
+export const PRESET_NAMES = Object.keys(PRESETS);
+
+/** User input for a config: values as typed (strings from CLI/URL, numbers from the GUI). */
+export type RawConfig = Partial<Record<keyof RunConfig, unknown>>;
+
+function parseField(name: FieldName, raw: unknown): RunConfig[FieldName] {
+  const spec = FIELDS[name];
+  if (spec.kind === 'enum') {
+    // Only a string names a value (String(['relu']) would too, silently).
+    const v = typeof raw === 'string' ? raw : '';
+    if (!spec.values!.includes(v)) throw new ConfigError(name, `must be one of ${spec.values!.join(', ')}`, raw);
+    return v as RunConfig[FieldName];
+  }
+  if (spec.kind === 'nullableNumber' && (raw === null || raw === '' || raw === 'default')) return null;
+  // Only a number or a numeric string is a number: Number(null), Number(true), Number([]) would give 0 or 1.
+  const text = typeof raw === 'string' ? raw.trim() : raw;
+  const v = typeof text === 'number' ? text : typeof text === 'string' && text !== '' ? Number(text) : NaN;
+  const range = `${spec.min}..${spec.max}`;
+  if (spec.kind === 'int') {
+    if (!Number.isInteger(v) || v < spec.min! || v > spec.max!) throw new ConfigError(name, `must be an integer in ${range}`, raw);
+  } else if (!Number.isFinite(v) || v < spec.min! || v > spec.max!) {
+    throw new ConfigError(name, `must be a number in ${range}`, raw);
+  }
+  return v;
+}
+
+/**
+ * Build a validated RunConfig: DEFAULT_CONFIG, then the preset's fields (if raw.preset is given),
+ * then every field present in raw. Cross-field rules: digits fixes n^[0] = 64, allows m ≤ 1797 and,
+ * with loss mse or softmax-xent, needs n^[L] = 10; uniform needs low < high.
+ *
+ * @param raw field values as typed; unknown keys are ignored by the caller's parser, not here.
+ * @throws ConfigError naming the first bad field and its allowed values.
+ */
+export function resolveConfig(raw: RawConfig): RunConfig {
+  let cfg: RunConfig = { ...DEFAULT_CONFIG, preset: 'custom' };
+  if (raw.preset !== undefined && raw.preset !== 'custom') {
+    const name = String(raw.preset);
+    const preset = PRESETS[name];
+    if (!preset) throw new ConfigError('preset', `must be one of ${PRESET_NAMES.join(', ')}, custom`, raw.preset);
+    cfg = { ...cfg, ...preset, preset: name };
+  }
+  const explicit = new Set<FieldName>();
+  for (const key of Object.keys(FIELDS) as FieldName[]) {
+    if (raw[key] === undefined) continue;
+    (cfg as unknown as Record<string, unknown>)[key] = parseField(key, raw[key]);
+    explicit.add(key);
+  }
+  if (cfg.input === 'digits') {
+    if (explicit.has('inputDim') && cfg.inputDim !== DIGITS_FEATURES) {
+      throw new ConfigError('inputDim', `must be ${DIGITS_FEATURES} for input digits (8×8 pixels)`, cfg.inputDim);
+    }
+    cfg.inputDim = DIGITS_FEATURES;
+    if (cfg.batch > DIGITS_EXAMPLES) throw new ConfigError('batch', `must be an integer in 1..${DIGITS_EXAMPLES} for input digits`, cfg.batch);
+    if (cfg.loss !== 'sum') {
+      if (explicit.has('outputDim') && cfg.outputDim !== DIGITS_CLASSES) {
+        throw new ConfigError('outputDim', `must be ${DIGITS_CLASSES} for input digits with loss ${cfg.loss}`, cfg.outputDim);
+      }
+      cfg.outputDim = DIGITS_CLASSES;
+    }
+  }
+  if (cfg.init === 'uniform' && !(cfg.low < cfg.high)) {
+    throw new ConfigError('high', `must be greater than low (${cfg.low}) for init uniform`, cfg.high);
+  }
+  return cfg;
+}
+
+/** Widths n^[0..L] of a config: n^[0] = inputDim, n^[1..L-1] = width, n^[L] = outputDim. */
+export function widthsOf(cfg: RunConfig): number[] {
+  const widths = [cfg.inputDim];
+  for (let l = 1; l < cfg.depth; l++) widths.push(cfg.width);
+  widths.push(cfg.outputDim);
+  return widths;
+}

@@ -1,0 +1,133 @@
+/**
+ * Weight initialisers, named and parameterised as PyTorch's torch.nn.init so users recognise them.
+ * All return W^[l] ROW-MAJOR with shape (fan_out, fan_in) = (n^[l], n^[l-1]), in float64; the caller rounds
+ * to float32 so that every backend sees the same numbers.
+ */
+import type { Activation } from './network';
+import type { FanMode, InitName } from './config';
+import type { Rng } from './rng';
+
+/** Options of an initialiser; each uses only its own (see {@link initWeights}). */
+export interface InitOptions {
+  /** Multiplies the std / bound; null = default: calculateGain(activation) for kaiming_*, else 1. */
+  gain: number | null;
+  mean: number;
+  std: number;
+  low: number;
+  high: number;
+  value: number;
+  mode: FanMode;
+  /** Nonlinearity that follows the layer (for kaiming's default gain). */
+  activation: Activation;
+}
+
+/**
+ * Recommended gain for a nonlinearity, as torch.nn.init.calculate_gain:
+ * identity (linear) 1, relu √2 (He et al. 2015, eq. 10), tanh 5/3.
+ */
+export function calculateGain(nonlinearity: Activation): number {
+  switch (nonlinearity) {
+    case 'identity': return 1;
+    case 'relu': return Math.SQRT2;
+    case 'tanh': return 5 / 3;
+  }
+}
+
+/**
+ * Standard deviation (normal variants) or bound (uniform variants, U(−bound, bound)) of the
+ * variance-scaling initialisers:
+ * - xavier (Glorot & Bengio 2010, eq. 12/16): Var(w) = gain²·2/(fan_in + fan_out); bound = gain·√(6/(fan_in+fan_out)).
+ * - kaiming (He et al. 2015, eq. 10 with mode fan_in, eq. 14 with fan_out): Var(w) = gain²/fan; bound = gain·√(3/fan).
+ * - lecun (LeCun et al. 1998, "Efficient BackProp", §4.6): Var(w) = gain²/fan_in; bound = gain·√(3/fan_in).
+ * A uniform U(−c, c) has variance c²/3, hence the √3.
+ * @returns std (for *_normal) or bound (for *_uniform); throws RangeError for other names.
+ */
+export function varianceScale(name: InitName, fanIn: number, fanOut: number, opts: Pick<InitOptions, 'gain' | 'mode' | 'activation'>): number {
+  const gain = opts.gain ?? (name.startsWith('kaiming') ? calculateGain(opts.activation) : 1);
+  let variance: number;
+  if (name.startsWith('xavier')) variance = (gain * gain * 2) / (fanIn + fanOut);
+  else if (name.startsWith('kaiming')) variance = (gain * gain) / (opts.mode === 'fan_in' ? fanIn : fanOut);
+  else if (name.startsWith('lecun')) variance = (gain * gain) / fanIn;
+  else throw new RangeError(`varianceScale: ${name} is not a variance-scaling initialiser`);
+  return name.endsWith('_uniform') ? Math.sqrt(3 * variance) : Math.sqrt(variance);
+}
+
+/**
+ * Orthogonal matrix times gain, as torch.nn.init.orthogonal_ (Saxe et al. 2014, "Exact solutions to the
+ * nonlinear dynamics of learning in deep linear networks"): QR of a (max, min) Gaussian matrix, Q's columns
+ * multiplied by sign(diag R), transposed back when fan_out < fan_in. QR by classical Gram–Schmidt applied
+ * twice ("twice is enough", Giraud et al. 2005), which yields diag R > 0, i.e. already the sign fix.
+ * @returns row-major (fanOut, fanIn); rows orthonormal·gain if fanOut ≤ fanIn, else columns.
+ */
+export function orthogonal(fanOut: number, fanIn: number, gain: number, rng: Rng): Float64Array {
+  const rows = Math.max(fanOut, fanIn);
+  const cols = Math.min(fanOut, fanIn);
+  // q: column-major (rows, cols): column c at c·rows.
+  const q = new Float64Array(rows * cols);
+  for (let i = 0; i < q.length; i++) q[i] = rng.normal();
+  for (let c = 0; c < cols; c++) {
+    const v = q.subarray(c * rows, (c + 1) * rows);
+    for (let pass = 0; pass < 2; pass++) {
+      for (let p = 0; p < c; p++) {
+        const u = q.subarray(p * rows, (p + 1) * rows);
+        let dot = 0;
+        for (let i = 0; i < rows; i++) dot += u[i] * v[i];
+        for (let i = 0; i < rows; i++) v[i] -= dot * u[i];
+      }
+    }
+    let norm = 0;
+    for (let i = 0; i < rows; i++) norm += v[i] * v[i];
+    norm = Math.sqrt(norm);
+    for (let i = 0; i < rows; i++) v[i] /= norm;
+  }
+  const w = new Float64Array(fanOut * fanIn);
+  for (let c = 0; c < cols; c++) {
+    for (let r = 0; r < rows; r++) {
+      const val = gain * q[c * rows + r];
+      // fanOut ≥ fanIn: W (rows, cols) = Q; else W = Qᵀ, shape (cols, rows).
+      if (fanOut >= fanIn) w[r * fanIn + c] = val;
+      else w[c * fanIn + r] = val;
+    }
+  }
+  return w;
+}
+
+/**
+ * W^[l] for one layer.
+ * @param name initialiser: zeros; constant(value); identity(gain) = gain·I (rectangular: ones on the main
+ *   diagonal, as torch.nn.init.eye_); normal(mean, std); uniform(low, high); xavier_*, kaiming_*, lecun_*
+ *   (see {@link varianceScale}); orthogonal(gain) (see {@link orthogonal}).
+ * @param fanOut n^[l]; @param fanIn n^[l-1]
+ * @returns Float64Array, row-major (fanOut, fanIn).
+ */
+export function initWeights(name: InitName, fanOut: number, fanIn: number, opts: InitOptions, rng: Rng): Float64Array {
+  const w = new Float64Array(fanOut * fanIn);
+  const gain = opts.gain ?? 1;
+  switch (name) {
+    case 'zeros':
+      return w;
+    case 'constant':
+      return w.fill(opts.value);
+    case 'identity':
+      for (let i = 0; i < Math.min(fanOut, fanIn); i++) w[i * fanIn + i] = gain;
+      return w;
+    case 'normal':
+      for (let i = 0; i < w.length; i++) w[i] = opts.mean + opts.std * rng.normal();
+      return w;
+    case 'uniform':
+      for (let i = 0; i < w.length; i++) w[i] = opts.low + (opts.high - opts.low) * rng.uniform();
+      return w;
+    case 'orthogonal':
+      return orthogonal(fanOut, fanIn, gain, rng);
+    case 'xavier_normal': case 'kaiming_normal': case 'lecun_normal': {
+      const std = varianceScale(name, fanIn, fanOut, opts);
+      for (let i = 0; i < w.length; i++) w[i] = std * rng.normal();
+      return w;
+    }
+    case 'xavier_uniform': case 'kaiming_uniform': case 'lecun_uniform': {
+      const bound = varianceScale(name, fanIn, fanOut, opts);
+      for (let i = 0; i < w.length; i++) w[i] = bound * (2 * rng.uniform() - 1);
+      return w;
+    }
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * The result of one step (forward, loss, backward, statistics), and its stable JSON form
+ * (README "JSON output"): the CLI writes it with --json and the GUI exposes it as window.gradscope.lastResult.
+ */
+import type { RunConfig } from './config';
+import type { TensorName } from './network';
+import { TENSOR_NAMES } from './network';
+import { hasNonFinite, type Stats } from '../stats/stats';
+
+/** Statistics of one layer l = 1..L. */
+export interface LayerReport {
+  layer: number;
+  /** n^[l-1] */
+  fanIn: number;
+  /** n^[l] */
+  fanOut: number;
+  z: Stats;
+  a: Stats;
+  dA: Stats;
+  dZ: Stats;
+  W: Stats;
+  dW: Stats;
+}
+
+/** What a backend returns from one step. */
+export interface StepResult {
+  /** J, averaged over the batch. */
+  loss: number;
+  /** layers[l-1] for layer l. */
+  layers: LayerReport[];
+}
+
+/** Where a NaN or Infinity first appeared, in computation order. */
+export interface NonFiniteSite {
+  tensor: TensorName;
+  layer: number;
+}
+
+export interface RunResult extends StepResult {
+  config: RunConfig;
+  backend: 'webgpu' | 'cpu';
+  /** Adapter description, e.g. "google swiftshader" or "cpu (float64 reference)". */
+  adapter: string;
+  firstNonFinite: NonFiniteSite | null;
+  /** Wall-clock milliseconds of the step (submit to statistics read back). */
+  stepMs: number;
+}
+
+/**
+ * First tensor holding a NaN or ±Infinity, in the order the step computes them:
+ * forward l = 1..L (W, z, a), then backward l = L..1 (dA, dZ, dW). null if every value is finite.
+ */
+export function findFirstNonFinite(layers: readonly LayerReport[]): NonFiniteSite | null {
+  for (const r of layers) {
+    for (const t of ['W', 'z', 'a'] as const) if (hasNonFinite(r[t])) return { tensor: t, layer: r.layer };
+  }
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const r = layers[i];
+    for (const t of ['dA', 'dZ', 'dW'] as const) if (hasNonFinite(r[t])) return { tensor: t, layer: r.layer };
+  }
+  return null;
+}
+
+/** JSON form of a number: non-finite numbers become the strings "NaN", "Infinity", "-Infinity". */
+function jsonNumber(_key: string, v: unknown): unknown {
+  if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+  return v;
+}
+
+/**
+ * The stable JSON document of a run (format in README "JSON output"):
+ * { config, backend, adapter, loss, firstNonFinite, stepMs, layers: [{layer, fanIn, fanOut, z, a, dA, dZ, W, dW}] }.
+ */
+export function toJson(r: RunResult): string {
+  const doc = {
+    config: r.config,
+    backend: r.backend,
+    adapter: r.adapter,
+    loss: r.loss,
+    firstNonFinite: r.firstNonFinite,
+    stepMs: r.stepMs,
+    layers: r.layers.map((l) => {
+      const out: Record<string, unknown> = { layer: l.layer, fanIn: l.fanIn, fanOut: l.fanOut };
+      for (const t of TENSOR_NAMES) out[t] = l[t];
+      return out;
+    }),
+  };
+  return JSON.stringify(doc, jsonNumber, 1);
+}
+
+/** Inverse of the non-finite encoding of {@link toJson}, for readers of the JSON document. */
+export function parseJsonNumber(v: number | string): number {
+  if (typeof v === 'number') return v;
+  if (v === 'NaN') return NaN;
+  if (v === 'Infinity') return Infinity;
+  if (v === '-Infinity') return -Infinity;
+  throw new TypeError(`not a JSON number: ${v}`);
+}

@@ -1,0 +1,138 @@
+/**
+ * Per-tensor statistics: the numbers gradscope reports for each of z, a, dA, dZ, W, dW of every layer.
+ *
+ * Semantics (identical for the CPU reference and the GPU reduction):
+ * - count: number of elements; nanCount / infCount: elements that are NaN / ±Infinity (by bit pattern on GPU).
+ * - min, max: over the non-NaN elements (±Infinity included); NaN when every element is NaN.
+ * - mean, std (population, divisor count), rms = sqrt(Σx²/count), l2 = sqrt(Σx²) (Frobenius norm):
+ *   what IEEE float64 arithmetic gives on the values — NaN if any element is NaN; with ±Infinity present,
+ *   mean is ±Infinity (NaN if both signs occur), std is NaN, rms and l2 are Infinity.
+ * - zeroFraction: fraction of elements equal to ±0.
+ */
+export interface Stats {
+  count: number;
+  mean: number;
+  std: number;
+  rms: number;
+  l2: number;
+  min: number;
+  max: number;
+  zeroFraction: number;
+  nanCount: number;
+  infCount: number;
+}
+
+export type StatName = keyof Stats;
+export const STAT_NAMES: readonly StatName[] = [
+  'count', 'mean', 'std', 'rms', 'l2', 'min', 'max', 'zeroFraction', 'nanCount', 'infCount',
+];
+
+/**
+ * Statistics of a tensor in float64, two passes (mean, then squared deviations); the oracle for the GPU
+ * reduction. Every value is scaled by a power of two S near max|x| (exact, as LAPACK dnrm2 scales by max|x|),
+ * so the sum, the squared deviations and Σx² cannot overflow for finite values:
+ *   mean = S·(Σ x/S)/n,  std = S·√(Σ (x/S − mean/S)²/n),  rms = S·√(Σ (x/S)²/n),  l2 = S·√(Σ (x/S)²).
+ *
+ * @param x the tensor's elements, any layout (length ≥ 1).
+ * @throws RangeError if x is empty.
+ */
+export function computeStats(x: ArrayLike<number>): Stats {
+  const n = x.length;
+  if (n === 0) throw new RangeError('computeStats: empty tensor');
+  let nan = 0, inf = 0, zeros = 0, maxAbs = 0;
+  let min = Infinity, max = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const v = x[i];
+    if (Number.isNaN(v)) { nan++; continue; }
+    if (v < min) min = v;
+    if (v > max) max = v;
+    if (v === 0) zeros++;
+    if (!Number.isFinite(v)) { inf++; continue; }
+    const av = Math.abs(v);
+    if (av > maxAbs) maxAbs = av;
+  }
+  if (nan === n) { min = NaN; max = NaN; }
+  const base = { count: n, min, max, zeroFraction: zeros / n, nanCount: nan, infCount: inf };
+  if (nan > 0) return { ...base, mean: NaN, std: NaN, rms: NaN, l2: NaN };
+  if (inf > 0) {
+    const mean = min === -Infinity && max === Infinity ? NaN : (max === Infinity ? Infinity : -Infinity);
+    return { ...base, mean, std: NaN, rms: Infinity, l2: Infinity };
+  }
+  // S = 2^e with 2^e ≤ max|x| (about): dividing by S is exact, and |x/S| < 4.
+  const scale = maxAbs > 0 ? 2 ** Math.min(1023, Math.max(-1074, Math.floor(Math.log2(maxAbs)))) : 1;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += x[i] / scale;
+  const meanScaled = sum / n;
+  let dev = 0, ssq = 0;
+  for (let i = 0; i < n; i++) {
+    const s = x[i] / scale;
+    const d = s - meanScaled;
+    dev += d * d;
+    ssq += s * s;
+  }
+  return {
+    ...base,
+    mean: scale * meanScaled,
+    std: scale * Math.sqrt(dev / n),
+    rms: scale * Math.sqrt(ssq / n),
+    l2: scale * Math.sqrt(ssq),
+  };
+}
+
+/**
+ * Scaled, shifted moments of one tensor as the GPU statistics kernel (shaders/stats.wgsl) leaves them,
+ * all float32 except the counts. With K = shift (the tensor's first element if finite, else 0), over finite x:
+ *   devSum = Σ (x−K)/devScale, devSsq = Σ ((x−K)/devScale)²,   absSsq = Σ (x/absScale)²
+ * where devScale and absScale are powers of two within a factor 2 of max|x−K| and max|x| (0 if that max is 0).
+ * Shifting by a sample value is the "shifted data" algorithm of Chan, Golub & LeVeque (1983),
+ * "Algorithms for computing the sample variance", §3; scaling follows LAPACK dnrm2, by powers of two so that
+ * it is exact.
+ */
+export interface Moments {
+  count: number;
+  shift: number;
+  devScale: number;
+  devSum: number;
+  devSsq: number;
+  absScale: number;
+  absSsq: number;
+  min: number;
+  max: number;
+  zeros: number;
+  nans: number;
+  infs: number;
+}
+
+/**
+ * Turn GPU moments into Stats (float64 arithmetic), with the special-value semantics of {@link Stats}.
+ * mean = K + devScale·devSum/n; std = devScale·√(devSsq/n − (devSum/n)²); l2 = absScale·√absSsq, rms = absScale·√(absSsq/n).
+ */
+export function statsFromMoments(mo: Moments): Stats {
+  const n = mo.count;
+  const allNan = mo.nans === n;
+  const base = {
+    count: n,
+    min: allNan ? NaN : mo.min,
+    max: allNan ? NaN : mo.max,
+    zeroFraction: mo.zeros / n,
+    nanCount: mo.nans,
+    infCount: mo.infs,
+  };
+  if (mo.nans > 0) return { ...base, mean: NaN, std: NaN, rms: NaN, l2: NaN };
+  if (mo.infs > 0) {
+    const mean = mo.min === -Infinity && mo.max === Infinity ? NaN : (mo.max === Infinity ? Infinity : -Infinity);
+    return { ...base, mean, std: NaN, rms: Infinity, l2: Infinity };
+  }
+  const meanDev = mo.devScale > 0 ? mo.devSum / n : 0;
+  const mean = mo.shift + mo.devScale * meanDev;
+  // std = devScale·√(…) rather than √(devScale²·…): devScale² may under- or overflow where std does not.
+  const std = mo.devScale > 0 ? mo.devScale * Math.sqrt(Math.max(0, mo.devSsq / n - meanDev * meanDev)) : 0;
+  const l2 = mo.absScale > 0 ? mo.absScale * Math.sqrt(mo.absSsq) : 0;
+  const rms = mo.absScale > 0 ? mo.absScale * Math.sqrt(mo.absSsq / n) : 0;
+  return { ...base, mean, std, rms, l2 };
+}
+
+/** True if the statistics saw a NaN or an Infinity. */
+export function hasNonFinite(s: Stats): boolean {
+  return s.nanCount > 0 || s.infCount > 0;
+}

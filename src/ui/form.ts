@@ -1,0 +1,44 @@
+/**
+ * The panel's form model: every RunConfig field as the text the user sees (numbers as strings, gain null as
+ * "default"), and its conversion to the RawConfig that resolveConfig validates. Numbers stay text until
+ * resolveConfig parses them, so "abc" or "-3" reach the one validator (and its ConfigError) instead of being
+ * dropped or clamped by the widget.
+ */
+import { FIELDS, type FieldName, type RawConfig, type RunConfig } from '../engine/config';
+
+/** Field names in panel order. */
+export const FIELD_NAMES = Object.keys(FIELDS) as FieldName[];
+
+/** What the panel shows: preset name plus each field as text (enums: the value itself). */
+export type FormValues = { preset: string } & Record<FieldName, string>;
+
+/** The text the panel shows for a gain of null (the init's default gain). */
+export const DEFAULT_GAIN_TEXT = 'default';
+
+/** The form showing a validated config: numbers with String(), gain null as "default". */
+export function formFromConfig(cfg: RunConfig): FormValues {
+  const form = { preset: cfg.preset } as FormValues;
+  for (const name of FIELD_NAMES) {
+    const v = cfg[name];
+    form[name] = v === null ? DEFAULT_GAIN_TEXT : String(v);
+  }
+  return form;
+}
+
+/**
+ * The raw input resolveConfig validates. Fields that the config derives from others are left out so that
+ * they follow their source: inputDim when input is digits (always 64), outputDim when input is digits and the
+ * loss is not sum (always 10) — unless `edited` is that very field, so a user who types into it gets
+ * resolveConfig's explanation instead of a silent reset.
+ *
+ * @param edited the field the user just changed, or null (Run button, preset)
+ */
+export function rawFromForm(form: FormValues, edited: FieldName | null): RawConfig {
+  const raw: RawConfig = { preset: form.preset };
+  for (const name of FIELD_NAMES) raw[name] = form[name];
+  if (form.input === 'digits') {
+    if (edited !== 'inputDim') delete raw.inputDim;
+    if (form.loss !== 'sum' && edited !== 'outputDim') delete raw.outputDim;
+  }
+  return raw;
+}

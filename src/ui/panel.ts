@@ -1,0 +1,128 @@
+/**
+ * The control panel (lil-gui): the preset, every RunConfig field and a Run button.
+ *
+ * Numeric fields are text fields with no min/max (lil-gui would clamp or drop bad numbers silently); the
+ * caller validates with resolveConfig and reports ConfigError. Each field's row carries `data-field="<name>"`
+ * and a tooltip with its allowed range.
+ */
+import GUI, { type Controller } from 'lil-gui';
+import { FIELDS, PRESET_NAMES, type FieldName, type InitName } from '../engine/config';
+import { FIELD_NAMES, type FormValues } from './form';
+
+/** What the panel reports to its owner. */
+export interface PanelHandlers {
+  /** A preset was picked from the dropdown (never "custom"). */
+  onPreset(name: string): void;
+  /** The user finished editing `field` (blur/Enter for text, change for dropdowns); preset is now "custom". */
+  onEdit(field: FieldName): void;
+  /** The Run button was pressed. */
+  onRun(): void;
+}
+
+/** Which init parameters each initialiser reads (engine/init.ts). */
+const INIT_PARAMS: Record<InitName, readonly FieldName[]> = {
+  zeros: [],
+  constant: ['value'],
+  identity: ['gain'],
+  normal: ['mean', 'std'],
+  uniform: ['low', 'high'],
+  orthogonal: ['gain'],
+  xavier_normal: ['gain'],
+  xavier_uniform: ['gain'],
+  kaiming_normal: ['gain', 'mode'],
+  kaiming_uniform: ['gain', 'mode'],
+  lecun_normal: ['gain'],
+  lecun_uniform: ['gain'],
+};
+const INIT_PARAM_FIELDS: readonly FieldName[] = ['gain', 'mean', 'std', 'low', 'high', 'value', 'mode'];
+
+/** Labels with the lecture notation. */
+const LABELS: Partial<Record<FieldName, string>> = {
+  depth: 'depth L',
+  width: 'width n',
+  batch: 'batch m',
+  inputDim: 'inputDim n[0]',
+  outputDim: 'outputDim n[L]',
+};
+
+/** The allowed values of a field, as shown in its tooltip. */
+function allowedText(name: FieldName): string {
+  const spec = FIELDS[name];
+  if (spec.kind === 'enum') return `one of ${spec.values!.join(', ')}`;
+  const range = `${spec.min}..${spec.max}`;
+  if (spec.kind === 'int') return `integer in ${range}`;
+  if (spec.kind === 'nullableNumber') return `"default" or a number in ${range}`;
+  return `number in ${range}`;
+}
+
+export class Panel {
+  private readonly gui: GUI;
+  private readonly controllers = new Map<FieldName | 'preset', Controller>();
+  private readonly runButton: Controller;
+
+  /**
+   * @param container element the panel is placed in
+   * @param form the values shown; the panel edits this object in place
+   */
+  constructor(container: HTMLElement, private readonly form: FormValues, handlers: PanelHandlers) {
+    this.gui = new GUI({ container, title: 'Network', width: 300 });
+    const preset = this.gui.add(form, 'preset', [...PRESET_NAMES, 'custom']).onChange((name: string) => {
+      if (name !== 'custom') handlers.onPreset(name);
+    });
+    this.tag(preset, 'preset', `one of ${PRESET_NAMES.join(', ')}, custom`);
+
+    const network = this.gui.addFolder('Architecture and data');
+    const init = this.gui.addFolder('Initialisation');
+    const training = this.gui.addFolder('Loss, seed, backend');
+    for (const name of FIELD_NAMES) {
+      const folder = name === 'init' || INIT_PARAM_FIELDS.includes(name) || name === 'bias' ? init
+        : name === 'loss' || name === 'seed' || name === 'backend' ? training : network;
+      const spec = FIELDS[name];
+      const c = spec.kind === 'enum' ? folder.add(form, name, [...spec.values!]) : folder.add(form, name);
+      c.name(LABELS[name] ?? name).onFinishChange(() => {
+        if (name === 'init') this.showInitParams();
+        if (form.preset !== 'custom') {
+          form.preset = 'custom';
+          preset.updateDisplay();
+        }
+        handlers.onEdit(name);
+      });
+      this.tag(c, name, allowedText(name));
+    }
+    this.runButton = this.gui.add({ run: () => handlers.onRun() }, 'run').name('Run');
+    this.runButton.domElement.dataset.field = 'run';
+    this.showInitParams();
+  }
+
+  /** Show `values` in every field (e.g. a preset's values, or the config a run used). */
+  setForm(values: FormValues): void {
+    Object.assign(this.form, values);
+    for (const c of this.controllers.values()) c.updateDisplay();
+    this.showInitParams();
+  }
+
+  /** Mark the field a ConfigError names (red outline), or clear the mark with null. */
+  markInvalid(field: FieldName | 'preset' | null): void {
+    for (const [name, c] of this.controllers) {
+      c.domElement.classList.toggle('invalid', name === field);
+      if (name === field) c.show(); // an init parameter the current init hides can still be the bad one
+    }
+  }
+
+  /** Show "Running…" on the button while a run is in progress. */
+  setBusy(busy: boolean): void {
+    this.runButton.name(busy ? 'Running…' : 'Run');
+  }
+
+  private tag(c: Controller, name: FieldName | 'preset', allowed: string): void {
+    c.domElement.dataset.field = name;
+    c.domElement.title = `${name}: ${allowed}`;
+    this.controllers.set(name, c);
+  }
+
+  /** Show only the init parameters the chosen initialiser reads. */
+  private showInitParams(): void {
+    const used = INIT_PARAMS[this.form.init as InitName] ?? INIT_PARAM_FIELDS;
+    for (const name of INIT_PARAM_FIELDS) this.controllers.get(name)!.show(used.includes(name));
+  }
+}

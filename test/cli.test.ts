@@ -1,0 +1,166 @@
+/**
+ * The CLI (src/cli/main.ts) as a user runs it: a child process through vite-node, checked on exit status,
+ * stdout, stderr and the --json / --csv files. Expected numbers come from closed forms of the presets
+ * (engine/config.ts), not from the CLI's own output.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Papa from 'papaparse';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ACTIVATIONS } from '../src/engine/network';
+import { DIGITS_EXAMPLES, FIELDS, MAX_DEPTH, PRESET_NAMES, PRESETS } from '../src/engine/config';
+
+interface Outcome { code: number | null; stdout: string; stderr: string }
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'gradscope-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Run the CLI with `args`; via `npm run cli` (the documented command) or vite-node directly (faster). */
+function cli(args: readonly string[], via: 'npm' | 'vite-node' = 'vite-node'): Promise<Outcome> {
+  const [cmd, pre] = via === 'npm' ? ['npm', ['run', '--silent', 'cli', '--']] : [join(ROOT, 'node_modules/.bin/vite-node'), ['src/cli/main.ts', '--']];
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, [...pre, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Lines of stderr that are not the CLI's own (Dawn prints XDG/Vulkan diagnostics when it loads). */
+function cliLines(stderr: string): string[] {
+  return stderr.split('\n').filter((l) => l.startsWith('gradscope:'));
+}
+
+function expectClose(got: number, want: number, rtol: number, what: string): void {
+  expect(Math.abs(got - want), `${what}: got ${got}, want ${want}`).toBeLessThanOrEqual(rtol * Math.abs(want));
+}
+
+/** Rows of the per-layer table: lines whose first cell is a layer number. */
+function tableRows(stdout: string): string[][] {
+  return stdout.split('\n').map((l) => l.trim().split(/\s+/)).filter((c) => /^\d+$/.test(c[0]) && c.length === 11);
+}
+
+interface StatsJson { min: number; max: number; count: number; rms: number; std: number }
+interface LayerJson { layer: number; fanIn: number; fanOut: number; z: StatsJson; a: StatsJson; dA: StatsJson; dZ: StatsJson; W: StatsJson; dW: StatsJson }
+interface ResultJson { backend: string; adapter: string; loss: number; config: { depth: number; preset: string }; layers: LayerJson[] }
+
+describe('gradscope CLI', () => {
+  it('--help exits 0 and lists every flag with its allowed values', async () => {
+    const r = await cli(['--help']);
+    expect(r.code).toBe(0);
+    const help = r.stdout.replace(/\s+/g, ' ');
+    for (const spec of Object.values(FIELDS)) expect(help).toContain(`${spec.flag} <`);
+    for (const flag of ['--preset', '--json', '--csv', '--all-layers']) expect(help).toContain(flag);
+    for (const spec of Object.values(FIELDS)) {
+      if (spec.values) expect(help).toContain(spec.values.join('|'));
+      else expect(help).toContain(`${spec.min}..${spec.max}`);
+    }
+    for (const name of PRESET_NAMES) expect(help).toContain(name);
+    expect(help).toContain('(default: 50)'); // DEFAULT_CONFIG.depth
+  });
+
+  const badInputs: { args: string[]; flag: string; allowed: string[] }[] = [
+    { args: ['--depth', '-3'], flag: '--depth', allowed: [`1..${MAX_DEPTH}`] },
+    { args: ['--depth', 'abc'], flag: '--depth', allowed: [`1..${MAX_DEPTH}`] },
+    { args: ['--activation', 'sigmoid'], flag: '--activation', allowed: [...ACTIVATIONS] },
+    { args: ['--preset', 'nope'], flag: '--preset', allowed: PRESET_NAMES },
+    { args: ['--batch', '5000', '--input', 'digits'], flag: '--batch', allowed: [`1..${DIGITS_EXAMPLES}`] },
+    { args: ['--preset', 'seed-vanish', '--json', join(dir, 'no-such-folder', 'out.json')], flag: '--json', allowed: ['existing folder'] },
+  ];
+  it.each(badInputs)('$args exits 2 with one line naming $flag', async ({ args, flag, allowed }) => {
+    const r = await cli(args);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines, r.stderr).toHaveLength(1);
+    expect(lines[0]).toContain(flag);
+    for (const a of allowed) expect(lines[0]).toContain(a);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it('a network over the CPU limit exits 2 with a LimitError line', async () => {
+    // tensorElements ≈ 4·n·m per layer = 4·1024·65536·2 > 2^27 (CPU_MAX_ELEMENTS), while W stays small.
+    const r = await cli(['--depth', '2', '--width', '1024', '--batch', '65536', '--input', 'gaussian', '--input-dim', '1', '--backend', 'cpu']);
+    expect(r.code).toBe(2);
+    expect(cliLines(r.stderr)).toHaveLength(1);
+    expect(r.stderr).toMatch(/network too large.*--depth/);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it('seed-explode --json: a^[l] = 1.5^l, dW^[l] = 1.5^149, J = 2·1.5^150 (float64 CPU)', async () => {
+    // Preset seed-explode: L = 150, n^[l] = 2, x = ones (2, 1), m = 1, identity activation, W^[l] = 1.5·I, b = 0,
+    // loss sum. Forward: a^[l] = 1.5^l in every unit; J = Σ_i ŷ_i = 2·1.5^150. Backward: dŷ = 1/m = 1,
+    // dZ^[l] = dA^[l] = 1.5^(L-l) (dA^[l-1] = W^[l]ᵀ dZ^[l]), dW^[l] = dZ^[l] a^[l-1]ᵀ = 1.5^(L-l)·1.5^(l-1) = 1.5^149.
+    const file = join(dir, 'explode.json');
+    const r = await cli(['--preset', 'seed-explode', '--backend', 'cpu', '--json', file], 'npm');
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(readFileSync(file, 'utf8')) as ResultJson;
+    const L = PRESETS['seed-explode'].depth!;
+    expect(doc.backend).toBe('cpu');
+    expect(doc.config.depth).toBe(L);
+    expect(doc.layers).toHaveLength(L);
+    expectClose(doc.loss, 2 * 1.5 ** L, 1e-12, 'J');
+    for (const layer of doc.layers) {
+      const l = layer.layer;
+      for (const s of ['min', 'max'] as const) {
+        expectClose(layer.a[s], 1.5 ** l, 1e-12, `a^[${l}].${s}`);
+        expectClose(layer.dW[s], 1.5 ** (L - 1), 1e-12, `dW^[${l}].${s}`);
+      }
+    }
+    // L = 150 > 60: the table shows layers 1..20, an ellipsis line, layers 131..150.
+    const rows = tableRows(r.stdout).map((c) => Number(c[0]));
+    expect(rows).toEqual([...Array.from({ length: 20 }, (_, i) => i + 1), ...Array.from({ length: 20 }, (_, i) => L - 19 + i)]);
+    expect(r.stdout).toMatch(/…/);
+  });
+
+  it('relu-he --csv writes 50·6 rows, one per (layer, tensor), that agree with --json and the table', async () => {
+    const csvFile = join(dir, 'relu-he.csv'), jsonFile = join(dir, 'relu-he.json');
+    const r = await cli(['--preset', 'relu-he', '--backend', 'cpu', '--csv', csvFile, '--json', jsonFile]);
+    expect(r.code, r.stderr).toBe(0);
+    const parsed = Papa.parse<Record<string, string>>(readFileSync(csvFile, 'utf8'), { header: true, skipEmptyLines: true });
+    expect(parsed.errors).toEqual([]);
+    expect(parsed.meta.fields).toEqual(['layer', 'fanIn', 'fanOut', 'tensor', 'count', 'mean', 'std', 'rms', 'l2', 'min', 'max', 'zeroFraction', 'nanCount', 'infCount']);
+    const L = 50, m = 64, tensors = ['z', 'a', 'dA', 'dZ', 'W', 'dW'] as const;
+    expect(parsed.data).toHaveLength(L * 6);
+    const doc = JSON.parse(readFileSync(jsonFile, 'utf8')) as ResultJson;
+    parsed.data.forEach((row, i) => {
+      const l = Math.floor(i / 6) + 1, t = tensors[i % 6];
+      const fanIn = l === 1 ? 64 : 128, fanOut = l === L ? 10 : 128; // digits: n^[0] = 64, n^[L] = 10
+      expect([row.layer, row.fanIn, row.fanOut, row.tensor].join()).toBe([l, fanIn, fanOut, t].join());
+      expect(Number(row.count)).toBe(t === 'W' || t === 'dW' ? fanOut * fanIn : fanOut * m);
+      for (const stat of ['min', 'max', 'rms', 'std'] as const) expect(Number(row[stat])).toBe(doc.layers[l - 1][t][stat]);
+    });
+    // The table (4 significant digits): rms of z, a, dA, dZ, W, dW, then std of a and dW.
+    const rows = tableRows(r.stdout);
+    expect(rows).toHaveLength(L);
+    for (const cells of rows) {
+      const layer = doc.layers[Number(cells[0]) - 1];
+      const want = [layer.fanIn, layer.fanOut, ...tensors.map((t) => layer[t].rms), layer.a.std, layer.dW.std];
+      cells.slice(1).forEach((c, k) => expectClose(Number(c), want[k], 5e-4, `layer ${cells[0]} column ${k + 1}`));
+    }
+  });
+
+  it('--backend webgpu runs (or falls back to cpu with a notice) and gets a^[l] = 0.5^l', async () => {
+    // seed-vanish at L = 10: W^[l] = 0.5·I, so a^[l] = 0.5^l, dW^[l] = 0.5^(L-1), J = 2·0.5^L — all exact in float32.
+    const file = join(dir, 'webgpu.json');
+    const L = 10;
+    const r = await cli(['--preset', 'seed-vanish', '--depth', String(L), '--backend', 'webgpu', '--json', file]);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(readFileSync(file, 'utf8')) as ResultJson;
+    expect(['webgpu', 'cpu']).toContain(doc.backend);
+    if (doc.backend === 'cpu') expect(r.stderr).toMatch(/gradscope: notice: .*CPU reference backend/);
+    else expect(cliLines(r.stderr)).toEqual([]);
+    expectClose(doc.loss, 2 * 0.5 ** L, 1e-6, 'J');
+    for (const layer of doc.layers) {
+      expectClose(layer.a.min, 0.5 ** layer.layer, 1e-6, `a^[${layer.layer}].min`);
+      expectClose(layer.a.max, 0.5 ** layer.layer, 1e-6, `a^[${layer.layer}].max`);
+      expectClose(layer.dW.max, 0.5 ** (L - 1), 1e-6, `dW^[${layer.layer}].max`);
+    }
+  });
+});

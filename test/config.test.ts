@@ -1,0 +1,229 @@
+/**
+ * resolveConfig: defaults, presets, the range of every field (FIELDS), the digits cross-field rules,
+ * uniform's low < high, gain's "default". Oracles: the ranges and rules as the issue states them.
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import {
+  ConfigError, DEFAULT_CONFIG, DIGITS_EXAMPLES, FIELDS, MAX_BATCH, MAX_DEPTH, MAX_WIDTH, PRESET_NAMES, PRESETS,
+  resolveConfig, widthsOf, type FieldName, type RawConfig,
+} from '../src/engine/config';
+
+/** Run resolveConfig expecting a ConfigError; returns it. */
+function configError(raw: RawConfig): ConfigError {
+  try {
+    resolveConfig(raw);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return e as ConfigError;
+  }
+  throw new Error(`resolveConfig accepted ${JSON.stringify(raw)}`);
+}
+
+/** A base with no cross-field rule in the way (not digits, not uniform). */
+const BASE: RawConfig = { input: 'gaussian' };
+
+const FIELD_NAMES = Object.keys(FIELDS) as FieldName[];
+const NUMERIC = FIELD_NAMES.filter((f) => FIELDS[f].kind !== 'enum');
+const ENUMS = FIELD_NAMES.filter((f) => FIELDS[f].kind === 'enum');
+
+describe('defaults', () => {
+  it('resolveConfig({}) is the documented default: digits, relu, L=50, n=128, kaiming_normal, softmax-xent', () => {
+    const cfg = resolveConfig({});
+    expect(cfg).toMatchObject({
+      preset: 'custom', input: 'digits', activation: 'relu', depth: 50, width: 128, init: 'kaiming_normal',
+      inputDim: 64, outputDim: 10, loss: 'softmax-xent', gain: null, mode: 'fan_in', bias: 0,
+    });
+    expect({ ...cfg, preset: DEFAULT_CONFIG.preset }).toEqual(DEFAULT_CONFIG);
+  });
+
+  it('does not mutate DEFAULT_CONFIG', () => {
+    const before = JSON.stringify(DEFAULT_CONFIG);
+    resolveConfig({ depth: 3, preset: 'seed-explode' });
+    expect(JSON.stringify(DEFAULT_CONFIG)).toBe(before);
+  });
+
+  it('widthsOf gives n^[0] = inputDim, L-1 hidden widths, n^[L] = outputDim', () => {
+    const one = resolveConfig({ ...BASE, depth: 1, inputDim: 7, outputDim: 3 });
+    expect(widthsOf(one)).toEqual([7, 3]);
+    const four = resolveConfig({ ...BASE, depth: 4, width: 5, inputDim: 7, outputDim: 3 });
+    expect(widthsOf(four)).toEqual([7, 5, 5, 5, 3]);
+  });
+});
+
+describe('presets', () => {
+  it.each(PRESET_NAMES)('%s resolves to its fields over the defaults', (name) => {
+    const cfg = resolveConfig({ preset: name });
+    expect(cfg.preset).toBe(name);
+    expect(cfg).toMatchObject(PRESETS[name]);
+  });
+
+  it('seed-explode and seed-vanish are the 2-wide linear identity chains of the issue', () => {
+    const common = {
+      depth: 150, width: 2, input: 'ones', inputDim: 2, outputDim: 2, batch: 1,
+      activation: 'identity', init: 'identity', bias: 0, loss: 'sum',
+    };
+    expect(resolveConfig({ preset: 'seed-explode' })).toMatchObject({ ...common, gain: 1.5 });
+    expect(resolveConfig({ preset: 'seed-vanish' })).toMatchObject({ ...common, gain: 0.5 });
+  });
+
+  it('explicit fields override the preset', () => {
+    const cfg = resolveConfig({ preset: 'seed-explode', depth: '10', gain: '2' });
+    expect(cfg).toMatchObject({ preset: 'seed-explode', depth: 10, gain: 2, width: 2 });
+  });
+
+  it('"custom" is the defaults; an unknown preset is a ConfigError naming --preset and the choices', () => {
+    expect(resolveConfig({ preset: 'custom' }).preset).toBe('custom');
+    const e = configError({ preset: 'relu-hee' });
+    expect(e.field).toBe('preset');
+    expect(e.message).toContain('--preset');
+    for (const name of PRESET_NAMES) expect(e.message).toContain(name);
+    expect(e.message).toContain('relu-hee');
+  });
+});
+
+describe('every field of FIELDS', () => {
+  it.each(NUMERIC)('%s accepts its boundary values, as numbers and as strings', (field) => {
+    const { min, max } = FIELDS[field];
+    for (const v of [min!, max!, String(min), ` ${max} `]) {
+      expect(resolveConfig({ ...BASE, [field]: v })[field]).toBe(Number(v));
+    }
+  });
+
+  it.each(NUMERIC)('%s rejects out-of-range and non-numeric values, naming its flag and range', (field) => {
+    const spec = FIELDS[field];
+    const bad: unknown[] = [
+      spec.min! - 1, spec.max! + 1, spec.max! * 2 + 1, String(spec.max! + 1), 'abc', '1,5', 'NaN',
+      'Infinity', '-Infinity', NaN, Infinity, '12abc', null, true, [], [3], {},
+    ];
+    if (spec.kind === 'int') bad.push(spec.min! + 0.5, '1.5', '2.000001');
+    if (spec.kind !== 'nullableNumber') bad.push('', '   ');
+    for (const v of bad) {
+      if (spec.kind === 'nullableNumber' && v === null) continue; // null means "default"
+      const e = configError({ ...BASE, [field]: v });
+      expect(e.field, `${field} = ${String(v)}`).toBe(field);
+      expect(e.message).toContain(spec.flag);
+      expect(e.message).toContain(`${spec.min}..${spec.max}`);
+      expect(e.message).toContain(spec.kind === 'int' ? 'integer' : 'number');
+    }
+  });
+
+  it.each(ENUMS)('%s accepts each of its values and rejects others, naming its flag and the values', (field) => {
+    const values = FIELDS[field].values!;
+    for (const v of values) expect(resolveConfig({ ...BASE, [field]: v })[field]).toBe(v);
+    for (const v of ['', 'bogus', values[0].toUpperCase(), `${values[0]} `, 3, null, [values[0]]]) {
+      const e = configError({ ...BASE, [field]: v });
+      expect(e.field).toBe(field);
+      expect(e.message).toContain(FIELDS[field].flag);
+      for (const name of values) expect(e.message).toContain(name);
+    }
+  });
+
+  it('the ranges are the issue\'s: L ≤ 100000, n ≤ 65536, m ≤ 65536, seed in 0..2^32-1', () => {
+    expect(FIELDS.depth).toMatchObject({ min: 1, max: 100_000 });
+    expect(MAX_DEPTH).toBe(100_000);
+    expect(FIELDS.width).toMatchObject({ min: 1, max: 65_536 });
+    expect(MAX_WIDTH).toBe(65_536);
+    expect(FIELDS.batch).toMatchObject({ min: 1, max: 65_536 });
+    expect(MAX_BATCH).toBe(65_536);
+    expect(FIELDS.seed).toMatchObject({ min: 0, max: 4_294_967_295 });
+  });
+
+  it('accepts non-integers for number fields and exponent notation', () => {
+    expect(resolveConfig({ std: '0.25', mean: -1.5, bias: '1e-3' })).toMatchObject({ std: 0.25, mean: -1.5, bias: 0.001 });
+    expect(resolveConfig({ ...BASE, width: '1e3' }).width).toBe(1000);
+  });
+
+  it('a fixed error does not leave anything half-applied: resolveConfig is pure', () => {
+    const raw: RawConfig = { ...BASE, depth: 5, width: 'wide' };
+    expect(() => resolveConfig(raw)).toThrow(ConfigError);
+    expect(raw).toEqual({ ...BASE, depth: 5, width: 'wide' });
+    expect(resolveConfig({ ...raw, width: 9 })).toMatchObject({ depth: 5, width: 9 });
+  });
+});
+
+describe('property: depth', () => {
+  it('any integer depth in 1..MAX_DEPTH is accepted (number or string)', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: MAX_DEPTH }), fc.boolean(), (d, asString) => {
+      expect(resolveConfig({ depth: asString ? String(d) : d }).depth).toBe(d);
+    }), { numRuns: 300 });
+  });
+
+  it('any depth outside 1..MAX_DEPTH, or not an integer, is a ConfigError mentioning --depth', () => {
+    const outside = fc.oneof(
+      fc.integer({ min: -1e9, max: 0 }),
+      fc.integer({ min: MAX_DEPTH + 1, max: 1e12 }),
+      fc.double({ min: 1, max: MAX_DEPTH, noNaN: true }).filter((x) => !Number.isInteger(x)),
+    );
+    fc.assert(fc.property(outside, (d) => {
+      const e = configError({ depth: d });
+      expect(e.field).toBe('depth');
+      expect(e.message).toContain('--depth');
+      expect(e.message).toContain(`1..${MAX_DEPTH}`);
+    }), { numRuns: 300 });
+  });
+});
+
+describe('digits rules', () => {
+  it('forces n^[0] = 64, even over a preset', () => {
+    expect(resolveConfig({ input: 'digits' }).inputDim).toBe(64);
+    expect(resolveConfig({ input: 'digits', inputDim: '64' }).inputDim).toBe(64);
+    expect(resolveConfig({ preset: 'seed-explode', input: 'digits' }).inputDim).toBe(64);
+  });
+
+  it('rejects an explicit n^[0] other than 64, naming --input-dim', () => {
+    const e = configError({ input: 'digits', inputDim: 32 });
+    expect(e.field).toBe('inputDim');
+    expect(e.message).toContain('--input-dim');
+    expect(e.message).toContain('64');
+  });
+
+  it('allows m ≤ 1797 and rejects m = 1798, naming --batch and 1..1797', () => {
+    expect(resolveConfig({ input: 'digits', batch: DIGITS_EXAMPLES }).batch).toBe(1797);
+    const e = configError({ input: 'digits', batch: DIGITS_EXAMPLES + 1 });
+    expect(e.field).toBe('batch');
+    expect(e.message).toContain('--batch');
+    expect(e.message).toContain('1..1797');
+    // The same batch is fine for other inputs.
+    expect(resolveConfig({ input: 'gaussian', batch: DIGITS_EXAMPLES + 1 }).batch).toBe(1798);
+  });
+
+  it.each(['mse', 'softmax-xent'])('with loss %s needs n^[L] = 10 (forced if not given)', (loss) => {
+    expect(resolveConfig({ input: 'digits', loss }).outputDim).toBe(10);
+    expect(resolveConfig({ preset: 'seed-explode', input: 'digits', loss }).outputDim).toBe(10);
+    expect(resolveConfig({ input: 'digits', loss, outputDim: '10' }).outputDim).toBe(10);
+    const e = configError({ input: 'digits', loss, outputDim: 5 });
+    expect(e.field).toBe('outputDim');
+    expect(e.message).toContain('--output-dim');
+    expect(e.message).toContain('10');
+  });
+
+  it('with loss sum any n^[L] is allowed', () => {
+    expect(resolveConfig({ input: 'digits', loss: 'sum', outputDim: 5 }).outputDim).toBe(5);
+  });
+});
+
+describe('uniform and gain', () => {
+  it('uniform needs low < high; the error names --high and low', () => {
+    expect(resolveConfig({ init: 'uniform', low: -1, high: 1 })).toMatchObject({ low: -1, high: 1 });
+    for (const [low, high] of [[1, 1], [2, 1]]) {
+      const e = configError({ init: 'uniform', low, high });
+      expect(e.field).toBe('high');
+      expect(e.message).toContain('--high');
+      expect(e.message).toContain(`(${low})`);
+    }
+    // Other initialisers ignore low/high.
+    expect(resolveConfig({ init: 'normal', low: 2, high: 1 })).toMatchObject({ low: 2, high: 1 });
+  });
+
+  it('gain "default", "", null mean the initialiser\'s default (null); numbers are parsed', () => {
+    for (const g of ['default', '', null]) expect(resolveConfig({ gain: g }).gain).toBeNull();
+    expect(resolveConfig({ gain: '2.5' }).gain).toBe(2.5);
+    expect(resolveConfig({ gain: 0 }).gain).toBe(0);
+    expect(resolveConfig({}).gain).toBeNull();
+    expect(resolveConfig({ preset: 'seed-vanish', gain: 'default' }).gain).toBeNull();
+    const e = configError({ gain: -1 });
+    expect(e.message).toContain('--gain');
+    expect(e.message).toContain('0..1000000');
+  });
+});
