@@ -167,6 +167,7 @@ test('a bad field value is reported with its range and the last result stays', a
   const r = await waitForRuns(page, runs + 1);
   expect(r.layers.length).toBe(3);
   expect(r.config.preset).toBe('custom');
+  expect(r.config.gain).toBeNull(); // the gain field's "default" round-trips to null
   await expect(error).toBeHidden();
   await expect(page.locator('[data-field="preset"] select')).toHaveValue('custom');
 });

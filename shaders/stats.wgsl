@@ -1,18 +1,20 @@
 // stats.wgsl — per-tensor statistics, reduced on the GPU in two kernels (define MERGE):
-//   partial: one workgroup per work item (a chunk [start, end) of one tensor in a data buffer) → partials[w]
-//   merge:   one workgroup per tensor, merging its partials → results[t]
+//   partial: one workgroup of 64 per work item (a chunk [start, end) of one tensor in a data buffer) → partials[w]
+//   merge:   one thread per tensor, merging its partials in order → results[t] (a tensor has few partials:
+//            ceil(length / 1024); a thread per tensor avoids barriers, which dominate for small tensors)
 // Each thread folds its elements into Moments (src/stats/stats.ts documents the fields and how the CPU turns
 // them into mean, std, rms, l2): counts of NaN / ±∞ (by bit pattern), zeros, min/max over non-NaN values, and,
 // over finite values only, scaled sums of x − K and of x (K = the tensor's first element if finite, else 0):
-//   dev_sum = Σ (x − K)/dev_scale, dev_ssq = Σ ((x − K)/dev_scale)²,  abs_ssq = Σ (x/abs_scale)²,
+//   dev_sum = Σ d/dev_scale, dev_ssq = Σ (d/dev_scale)²,  abs_ssq = Σ (x/abs_scale)²,  d = (x − K)/2,
 // with each scale a power of two, max|·|/2 ≤ scale ≤ max|·| (see add_scaled).
 // The shift is the "shifted data" algorithm (Chan, Golub & LeVeque 1983, §3): std stays exact when all values
 // are equal; the running rescale is LAPACK dnrm2's, by powers of two, so squares of values up to 3.4e38 never
 // overflow and sums of small integers are exact in any order.
-// Then a tree reduction over the workgroup's 256 threads with the same merge.
+// In the partial kernel, a tree reduction over the workgroup's 64 threads with the same merge.
 // Bindings (partial): 0 data (read), 1 work {start, end, shift_at, _} (read), 2 partials (write), 3 params {first, count}.
 // Bindings (merge):   0 partials (read), 1 tensors {first_partial, num_partials} (read), 2 results (write), 3 params {first, count}.
-// Dispatch: params.count workgroups folded into (x, y); workgroups past the end return at once.
+// Dispatch: partial, params.count workgroups; merge, ceil(params.count / 64) workgroups; folded into (x, y),
+// past the end return at once.
 
 struct Moments {
   count: u32, zeros: u32, nans: u32, infs: u32,
@@ -58,7 +60,8 @@ fn add_value(m: Moments, x: f32) -> Moments {
   r.max_v = max(r.max_v, x);
   if (x == 0.0) { r.zeros += 1u; }
   if (is_inf(x)) { r.infs += 1u; return r; }
-  let dev = add_scaled(vec3<f32>(r.dev_scale, r.dev_sum, r.dev_ssq), x - r.shift);
+  // Halved deviation: x/2 − K/2 is exact and cannot overflow (x − K can, e.g. 3e38 − (−3e38)).
+  let dev = add_scaled(vec3<f32>(r.dev_scale, r.dev_sum, r.dev_ssq), 0.5 * x - 0.5 * r.shift);
   r.dev_scale = dev.x; r.dev_sum = dev.y; r.dev_ssq = dev.z;
   let ab = add_scaled(vec3<f32>(r.abs_scale, 0.0, r.abs_ssq), x);
   r.abs_scale = ab.x; r.abs_ssq = ab.z;
@@ -80,11 +83,13 @@ fn merge(a: Moments, b: Moments) -> Moments {
   return r;
 }
 
-var<workgroup> shared_m: array<Moments, 256>;
+const WG: u32 = 64u;
 
-// Tree reduction of shared_m[0..256) into shared_m[0]; every thread of the workgroup must call it.
+var<workgroup> shared_m: array<Moments, WG>;
+
+// Tree reduction of shared_m[0..WG) into shared_m[0]; every thread of the workgroup must call it.
 fn reduce_workgroup(lix: u32) {
-  for (var half = 128u; half > 0u; half >>= 1u) {
+  for (var half = WG / 2u; half > 0u; half >>= 1u) {
     workgroupBarrier();
     if (lix < half) { shared_m[lix] = merge(shared_m[lix], shared_m[lix + half]); }
   }
@@ -99,19 +104,17 @@ struct TensorRange { first_partial: u32, num_partials: u32 }
 @group(0) @binding(1) var<storage, read> tensors: array<TensorRange>;
 @group(0) @binding(2) var<storage, read_write> results: array<Moments>;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lix: u32) {
-  let w = workgroup_index(wid, nwg);
+  let w = workgroup_index(wid, nwg) * WG + lix;
   if (w >= p.count) { return; }
   let t = tensors[p.first + w];
-  var m = empty_moments(partials[t.first_partial].shift);
-  for (var k = lix; k < t.num_partials; k += 256u) {
+  var m = partials[t.first_partial];
+  for (var k = 1u; k < t.num_partials; k++) {
     m = merge(m, partials[t.first_partial + k]);
   }
-  shared_m[lix] = m;
-  reduce_workgroup(lix);
-  if (lix == 0u) { results[p.first + w] = shared_m[0]; }
+  results[p.first + w] = m;
 }
 #else
 struct WorkItem { start: u32, end: u32, shift_at: u32, pad: u32 }
@@ -119,7 +122,7 @@ struct WorkItem { start: u32, end: u32, shift_at: u32, pad: u32 }
 @group(0) @binding(1) var<storage, read> work: array<WorkItem>;
 @group(0) @binding(2) var<storage, read_write> partials: array<Moments>;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lix: u32) {
   let w = workgroup_index(wid, nwg);
@@ -127,7 +130,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let item = work[p.first + w];
   let k0 = data[item.shift_at];
   var m = empty_moments(select(0.0, k0, is_finite(k0)));
-  for (var i = item.start + lix; i < item.end; i += 256u) {
+  for (var i = item.start + lix; i < item.end; i += WG) {
     m = add_value(m, data[i]);
   }
   shared_m[lix] = m;

@@ -145,7 +145,7 @@ describe('computeStats special values (semantics of src/stats/stats.ts)', () => 
   });
 });
 
-/** Moments of x, from the formulas of the Moments doc comment (K = x[0] if finite, else 0). */
+/** Moments of x, from the formulas of the Moments doc comment (K = x[0] if finite, else 0; d = (x − K)/2). */
 function momentsOf(x: ArrayLike<number>): Moments {
   const n = x.length;
   const K = Number.isFinite(x[0]) ? x[0] : 0;
@@ -157,14 +157,14 @@ function momentsOf(x: ArrayLike<number>): Moments {
     max = Math.max(max, v);
     if (v === 0) zeros++;
     if (!Number.isFinite(v)) { infs++; continue; }
-    devScale = Math.max(devScale, Math.abs(v - K));
+    devScale = Math.max(devScale, Math.abs((v - K) / 2));
     absScale = Math.max(absScale, Math.abs(v));
   }
   let devSum = 0, devSsq = 0, absSsq = 0;
   for (let i = 0; i < n; i++) {
     const v = x[i];
     if (!Number.isFinite(v)) continue;
-    if (devScale > 0) { devSum += (v - K) / devScale; devSsq += ((v - K) / devScale) ** 2; }
+    if (devScale > 0) { devSum += (v - K) / 2 / devScale; devSsq += ((v - K) / 2 / devScale) ** 2; }
     if (absScale > 0) absSsq += (v / absScale) ** 2;
   }
   return { count: n, shift: K, devScale, devSum, devSsq, absScale, absSsq, min, max, zeros, nans, infs };

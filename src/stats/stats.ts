@@ -81,9 +81,10 @@ export function computeStats(x: ArrayLike<number>): Stats {
 
 /**
  * Scaled, shifted moments of one tensor as the GPU statistics kernel (shaders/stats.wgsl) leaves them,
- * all float32 except the counts. With K = shift (the tensor's first element if finite, else 0), over finite x:
- *   devSum = Σ (x−K)/devScale, devSsq = Σ ((x−K)/devScale)²,   absSsq = Σ (x/absScale)²
- * where devScale and absScale are powers of two within a factor 2 of max|x−K| and max|x| (0 if that max is 0).
+ * all float32 except the counts. With K = shift (the tensor's first element if finite, else 0) and the halved
+ * deviation d = (x−K)/2 (halved so that it cannot overflow float32), over finite x:
+ *   devSum = Σ d/devScale, devSsq = Σ (d/devScale)²,   absSsq = Σ (x/absScale)²
+ * where devScale and absScale are powers of two within a factor 2 of max|d| and max|x| (0 if that max is 0).
  * Shifting by a sample value is the "shifted data" algorithm of Chan, Golub & LeVeque (1983),
  * "Algorithms for computing the sample variance", §3; scaling follows LAPACK dnrm2, by powers of two so that
  * it is exact.
@@ -105,7 +106,7 @@ export interface Moments {
 
 /**
  * Turn GPU moments into Stats (float64 arithmetic), with the special-value semantics of {@link Stats}.
- * mean = K + devScale·devSum/n; std = devScale·√(devSsq/n − (devSum/n)²); l2 = absScale·√absSsq, rms = absScale·√(absSsq/n).
+ * mean = K + 2·devScale·devSum/n; std = 2·devScale·√(devSsq/n − (devSum/n)²); l2 = absScale·√absSsq, rms = absScale·√(absSsq/n).
  */
 export function statsFromMoments(mo: Moments): Stats {
   const n = mo.count;
@@ -123,10 +124,11 @@ export function statsFromMoments(mo: Moments): Stats {
     const mean = mo.min === -Infinity && mo.max === Infinity ? NaN : (mo.max === Infinity ? Infinity : -Infinity);
     return { ...base, mean, std: NaN, rms: Infinity, l2: Infinity };
   }
+  // Deviations are halved, d = (x − K)/2, so that x − K cannot overflow float32.
   const meanDev = mo.devScale > 0 ? mo.devSum / n : 0;
-  const mean = mo.shift + mo.devScale * meanDev;
+  const mean = mo.shift + 2 * mo.devScale * meanDev;
   // std = devScale·√(…) rather than √(devScale²·…): devScale² may under- or overflow where std does not.
-  const std = mo.devScale > 0 ? mo.devScale * Math.sqrt(Math.max(0, mo.devSsq / n - meanDev * meanDev)) : 0;
+  const std = mo.devScale > 0 ? 2 * mo.devScale * Math.sqrt(Math.max(0, mo.devSsq / n - meanDev * meanDev)) : 0;
   const l2 = mo.absScale > 0 ? mo.absScale * Math.sqrt(mo.absSsq) : 0;
   const rms = mo.absScale > 0 ? mo.absScale * Math.sqrt(mo.absSsq / n) : 0;
   return { ...base, mean, std, rms, l2 };

@@ -58,12 +58,46 @@ function markerPlugin(marker: Marker): Plugin<'line'> {
   };
 }
 
-/** A tick label: plain for 0.001 ≤ |v| < 10^5 (3 significant digits), else "1.5e-23". */
+/** A tick label: plain for 0.001 ≤ |v| < 10^5 (3 significant digits), else like "1.5e-23". */
 function tickLabel(v: number): string {
   const a = Math.abs(v);
   if (a === 0 || (a >= 1e-3 && a < 1e5)) return String(Number(v.toPrecision(3)));
   const [mantissa, exponent] = v.toExponential(2).split('e');
   return `${Number(mantissa)}e${exponent}`;
+}
+
+/** The label of 10^e on a log axis, e.g. "1e+300", "0.01", "3.16e-5"; works beyond float64's range. */
+function logTickLabel(e: number): string {
+  const whole = Math.floor(e + 1e-9);
+  if (whole >= -3 && whole < 5) return tickLabel(10 ** e);
+  const mantissa = Number((10 ** Math.max(0, e - whole)).toPrecision(3));
+  return `${mantissa}e${whole >= 0 ? '+' : ''}${whole}`;
+}
+
+/** The smallest of 1, 2, 5, 10, 20, 50, … that is ≥ x. */
+function niceStep(x: number): number {
+  for (let p = 1; ; p *= 10) for (const k of [1, 2, 5]) if (k * p >= x) return k * p;
+}
+
+/**
+ * Tick positions (exponents e, the tick being 10^e) of a log axis whose data spans exponents lo..hi:
+ * whole decades (every 1, 2, 5, 10, … of them, about 8 ticks) over more than two decades; 1, 2, 5 × 10^k over
+ * one or two; 1..9 × 10^k below that. The first tick is ≤ lo and the last ≥ hi.
+ */
+function logTicks(lo: number, hi: number): number[] {
+  const decades = hi - lo;
+  if (decades > 2) {
+    const step = niceStep(decades / 8);
+    const ticks: number[] = [];
+    for (let e = Math.floor(lo / step) * step; e < hi + step; e += step) ticks.push(e);
+    return ticks;
+  }
+  const mantissas = decades < 0.7 ? [1, 2, 3, 4, 5, 6, 7, 8, 9] : [1, 2, 5];
+  const all: number[] = [];
+  for (let k = Math.floor(lo) - 1; k <= Math.ceil(hi); k++) for (const m of mantissas) all.push(k + Math.log10(m));
+  const first = all.filter((e) => e <= lo + 1e-12).length - 1;
+  const last = all.findIndex((e) => e >= hi - 1e-12);
+  return all.slice(Math.max(0, first), last + 1);
 }
 
 /**
@@ -135,17 +169,18 @@ class LayerChart {
       spanGaps: false,
     }));
     const drawn = this.values.flat().filter((v): v is number => v !== null).map((v) => (useLog ? Math.log10(v) : v));
-    const decades = drawn.length > 0 ? Math.max(...drawn) - Math.min(...drawn) : 0;
+    const ticks = useLog && drawn.length > 0 ? logTicks(Math.min(...drawn), Math.max(...drawn)) : null;
     const opts = this.chart.options;
     opts.scales!.x!.min = L === 1 ? 0.5 : 1;
     opts.scales!.x!.max = L === 1 ? 1.5 : L;
     opts.scales!.y = {
       type: 'linear',
       title: { display: true, text: `${stats}${useLog ? ' (log scale)' : ''}` },
-      ticks: {
-        callback: (v) => tickLabel(useLog ? 10 ** Number(v) : Number(v)),
-        // Whole decades on a log axis that spans more than two of them.
-        stepSize: useLog && decades > 2 ? Math.max(1, Math.ceil(decades / 8)) : undefined,
+      min: ticks ? ticks[0] : undefined,
+      max: ticks ? ticks[ticks.length - 1] : undefined,
+      ticks: { callback: (v) => (useLog ? logTickLabel(Number(v)) : tickLabel(Number(v))) },
+      afterBuildTicks: (axis) => {
+        if (ticks) axis.ticks = ticks.map((value) => ({ value }));
       },
     };
     opts.plugins!.title!.text = hidden ? `${this.title} (values ≤ 0 not drawn on the log axis)` : this.title;

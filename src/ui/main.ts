@@ -135,6 +135,11 @@ async function runOnce(cfg: RunConfig): Promise<void> {
     history.replaceState(null, '', `${location.pathname}${urlForConfig(cfg)}`);
   } catch (e) {
     showError(describe(e));
+    // Anything but a refused size may have left the backend unusable (e.g. a lost GPU device): reopen next time.
+    if (!(e instanceof LimitError) && opened) {
+      opened.backend.destroy();
+      opened = null;
+    }
   }
 }
 

@@ -29,7 +29,7 @@ export async function runKernel(backend: WebGpuBackend, variant: KernelVariant, 
   for (const arg of args) {
     if ('input' in arg) {
       const b = device.createBuffer({ size: Math.max(arg.input.byteLength, 4), usage });
-      device.queue.writeBuffer(b, 0, arg.input);
+      device.queue.writeBuffer(b, 0, new Uint8Array(arg.input.buffer, arg.input.byteOffset, arg.input.byteLength).slice());
       buffers.push(b);
     } else if ('output' in arg) {
       const b = device.createBuffer({ size: Math.max(arg.output * 4, 4), usage });

@@ -165,7 +165,7 @@ export class NetworkProgram {
     }
     await this.add(cache, kernels.statsMerge(), 'stats merge',
       [{ buffer: sb.partials }, { buffer: sb.tensors }, { buffer: sb.results }, this.uniform([0, s.tensorList.length])],
-      s.tensorList.length);
+      ceilDiv(s.tensorList.length, WORKGROUP.statsMerge));
   }
 
   /** Upload the weights, biases and batch of a problem of this program's shape (one write per arena). */

@@ -19,6 +19,8 @@ export class GpuError extends Error {
 export class WebGpuBackend implements Backend {
   readonly name = 'webgpu' as const;
   readonly cache: PipelineCache;
+  /** How many times buffers and bind groups were built (a rebuild happens only when the shape changes). */
+  builds = 0;
   private program: NetworkProgram | null = null;
   private lost: string | null = null;
 
@@ -68,6 +70,7 @@ export class WebGpuBackend implements Backend {
         throw new GpuError(`building the network failed: ${(validation ?? oom)!.message}`);
       }
       this.program = program;
+      this.builds++;
     }
     this.program.load(problem);
   }

@@ -1,0 +1,159 @@
+/**
+ * Whole networks on the WebGPU backend (Dawn/SwiftShader) against the float64 CPU backend on the same problem:
+ * every tensor and every per-layer statistic; the closed forms of the linear 1.5·I / 0.5·I networks; rebuild
+ * rules; limits refused before allocation; the first non-finite layer.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { CpuBackend } from '../src/backends/cpu/cpu-backend';
+import { LimitError } from '../src/backends/backend';
+import { planMemory } from '../src/backends/webgpu/memory-plan';
+import { resolveConfig, type RawConfig } from '../src/engine/config';
+import { ACTIVATIONS, LOSSES, TENSOR_NAMES } from '../src/engine/network';
+import { makeProblem } from '../src/engine/problem';
+import { runStep } from '../src/engine/run';
+import { STAT_NAMES } from '../src/stats/stats';
+import { gpuBackend, releaseGpu } from './helpers/gpu';
+import { relativeError } from './helpers/compare';
+
+afterAll(releaseGpu);
+const SEED = Date.now() % 2 ** 32;
+
+/**
+ * Tolerance of GPU (float32) vs CPU (float64) on whole networks: each layer adds ≈ √n·2^-24 relative error
+ * through its dot products, and errors compound over the L forward and L backward layers, so the error is
+ * ≈ 2L·√n·6e-8 ≈ 2e-5 for L = 12, n = 65 on well-conditioned (variance-preserving) networks; 1e-4 leaves 5×.
+ */
+const TOL = 1e-4;
+
+const CASES: RawConfig[] = [
+  { activation: 'identity', depth: 2, width: 3, input: 'gaussian', inputDim: 17, outputDim: 5, batch: 1, init: 'xavier_normal', loss: 'mse' },
+  { activation: 'relu', depth: 5, width: 33, input: 'gaussian', inputDim: 7, outputDim: 3, batch: 7, init: 'kaiming_normal', loss: 'softmax-xent', bias: 0.1 },
+  { activation: 'tanh', depth: 12, width: 65, input: 'digits', batch: 33, init: 'xavier_normal', loss: 'softmax-xent' },
+  { activation: 'relu', depth: 12, width: 17, input: 'digits', batch: 65, init: 'kaiming_uniform', loss: 'mse' },
+  { activation: 'tanh', depth: 5, width: 127, input: 'gaussian', inputDim: 3, outputDim: 1, batch: 3, init: 'orthogonal', gain: 5 / 3, loss: 'sum' },
+];
+
+describe('WebGPU network vs float64 CPU reference', () => {
+  for (const raw of CASES) {
+    const cfg = resolveConfig({ ...raw, seed: SEED });
+    it(`${cfg.activation} L=${cfg.depth} n=${cfg.width} m=${cfg.batch} ${cfg.init} ${cfg.loss} (seed ${SEED}): tensors and statistics within ${TOL}`, async () => {
+      const gpu = await gpuBackend();
+      const cpu = new CpuBackend();
+      const problem = makeProblem(cfg);
+      await gpu.setProblem(problem);
+      await cpu.setProblem(problem);
+      const [g, c] = [await gpu.step(), await cpu.step()];
+      const [tg, tc] = [await gpu.readTensors(), await cpu.readTensors()];
+      for (const k of ['z', 'a', 'dA', 'dZ', 'dW', 'db'] as const) {
+        tc[k].forEach((ref, i) => expect(relativeError(tg[k][i], ref), `${k}[${i}]`).toBeLessThan(TOL));
+      }
+      expect(relativeError(tg.lossPerExample, tc.lossPerExample)).toBeLessThan(TOL);
+      expect(Math.abs(g.loss - c.loss)).toBeLessThan(TOL * Math.abs(c.loss));
+      for (const [i, ref] of c.layers.entries()) {
+        for (const t of TENSOR_NAMES) {
+          const s = g.layers[i][t], r = ref[t];
+          expect([s.count, s.nanCount, s.infCount]).toEqual([r.count, 0, 0]);
+          // Statistics of a tensor are compared relative to its rms (mean and min can be ≈ 0).
+          for (const k of STAT_NAMES.filter((k) => k !== 'zeroFraction' && !k.endsWith('Count'))) {
+            expect(Math.abs(s[k] - r[k]), `layer ${i + 1} ${t}.${k}`).toBeLessThanOrEqual(TOL * r.rms);
+          }
+        }
+      }
+    });
+  }
+});
+
+describe('closed forms: linear network with W = gain·I, b = 0, x = ones, loss sum', () => {
+  it('seed-explode (L = 150, 1.5·I): a^[l] = 1.5^l per entry, dW^[l] = 1.5^(L−1) per entry', async () => {
+    const gpu = await gpuBackend();
+    const r = await runStep(resolveConfig({ preset: 'seed-explode' }), gpu);
+    const L = 150;
+    expect(r.layers).toHaveLength(L);
+    expect(r.firstNonFinite).toBeNull();
+    for (const s of r.layers) {
+      const l = s.layer;
+      // Each layer rounds one product to float32: relative error ≤ l·2^-24 for a^[l]; dW multiplies a chain
+      // of (L − l) backward and (l − 1) forward roundings: ≤ (L + 1)·2^-24.
+      for (const v of [s.a.min, s.a.max, s.z.mean]) expect(Math.abs(v / 1.5 ** l - 1)).toBeLessThanOrEqual(l * 2 ** -24);
+      for (const v of [s.dW.min, s.dW.max]) expect(Math.abs(v / 1.5 ** (L - 1) - 1)).toBeLessThanOrEqual((L + 1) * 2 ** -24);
+      expect(s.a.std).toBe(0);
+      expect(s.W.max).toBe(1.5);
+    }
+  });
+
+  it('seed-vanish (0.5·I): a^[l] = 0.5^l exactly while normal float32; flushed or exact below 2^-126', async () => {
+    const gpu = await gpuBackend();
+    const r = await runStep(resolveConfig({ preset: 'seed-vanish' }), gpu);
+    for (const s of r.layers) {
+      const expected = 0.5 ** s.layer; // powers of two: every float32 product is exact
+      if (s.layer <= 126) expect([s.a.min, s.a.max]).toEqual([expected, expected]);
+      else for (const v of [s.a.min, s.a.max]) expect([0, Math.fround(expected)]).toContain(v);
+      expect(s.dA.min).toBe(s.dA.max);
+    }
+    expect(r.firstNonFinite).toBeNull();
+  });
+
+  it('W = 1e6·I overflows float32 first at z^[7] (1e42 > 3.4e38), reported as firstNonFinite', async () => {
+    const gpu = await gpuBackend();
+    const r = await runStep(resolveConfig({ preset: 'seed-explode', gain: 1e6, depth: 10 }), gpu);
+    expect(r.firstNonFinite).toEqual({ tensor: 'z', layer: 7 });
+    expect(r.layers[5].a.infCount).toBe(0);
+    expect(r.layers[6].z.infCount).toBe(r.layers[6].z.count);
+  });
+});
+
+describe('scheduler rules', () => {
+  it('rebuilds only when L, widths, batch, activation or loss change', async () => {
+    const gpu = await gpuBackend();
+    const base = { preset: 'seed-vanish', depth: 4 } as const;
+    await runStep(resolveConfig(base), gpu);
+    const builds = gpu.builds;
+    await runStep(resolveConfig({ ...base, seed: 7, gain: 0.25 }), gpu); // same shape: weights re-uploaded only
+    expect(gpu.builds).toBe(builds);
+    const r = await runStep(resolveConfig({ ...base, gain: 0.25 }), gpu);
+    expect(r.layers[3].a.max).toBe(0.25 ** 4); // the new weights were used
+    await runStep(resolveConfig({ ...base, depth: 5 }), gpu);
+    expect(gpu.builds).toBe(builds + 1);
+    await runStep(resolveConfig({ ...base, depth: 5, batch: 3 }), gpu);
+    expect(gpu.builds).toBe(builds + 2);
+  });
+
+  it('a network past the device limits is refused with the limit named, and the last network still runs', async () => {
+    const gpu = await gpuBackend();
+    const small = resolveConfig({ preset: 'seed-explode', depth: 3 });
+    const before = await runStep(small, gpu);
+    // 2000 layers of 4096×4096 float32 weights: 134 GB, far past any binding limit. The plan refuses it before
+    // any buffer exists, so neither weights nor data are needed.
+    const huge = { widths: Array(2001).fill(4096), m: 64, activation: 'relu' as const, loss: 'sum' as const };
+    const t0 = performance.now();
+    await expect(gpu.setProblem({ shape: huge, params: { W: [], b: [] }, batch: makeProblem(small).batch }))
+      .rejects.toThrow(/device limit (maxStorageBufferBindingSize|maxBufferSize)/);
+    expect(performance.now() - t0).toBeLessThan(5000); // refused from the plan, nothing allocated
+    const after = await runStep(small, gpu);
+    expect(after.layers.map((l) => l.a.max)).toEqual(before.layers.map((l) => l.a.max));
+  });
+
+  it('planMemory names each limit it checks', () => {
+    const shape = { widths: [64, 128, 128, 10], m: 64, activation: 'relu' as const, loss: 'sum' as const };
+    const limits = { maxBufferSize: 2 ** 28, maxStorageBufferBindingSize: 2 ** 27, minStorageBufferOffsetAlignment: 256, maxComputeWorkgroupsPerDimension: 65535 };
+    expect(() => planMemory(shape, limits)).not.toThrow();
+    expect(() => planMemory(shape, { ...limits, maxStorageBufferBindingSize: 4096 })).toThrow(LimitError);
+    expect(() => planMemory(shape, { ...limits, maxStorageBufferBindingSize: 4096 })).toThrow(/maxStorageBufferBindingSize/);
+    expect(() => planMemory(shape, { ...limits, maxBufferSize: 4096 })).toThrow(/maxBufferSize/);
+    expect(() => planMemory(shape, { ...limits, maxComputeWorkgroupsPerDimension: 3 })).toThrow(/maxComputeWorkgroupsPerDimension/);
+    // Regions start at multiples of the offset alignment, so each tensor can be bound on its own.
+    const plan = planMemory(shape, limits);
+    for (const a of Object.values(plan.arenas)) for (const r of a.regions) expect(r.offset % 256).toBe(0);
+  });
+
+  it('every activation × loss pair compiles and runs (smallest network, m = 1)', async () => {
+    const gpu = await gpuBackend();
+    for (const activation of ACTIVATIONS) {
+      for (const loss of LOSSES) {
+        const r = await runStep(resolveConfig({ input: 'gaussian', inputDim: 1, width: 1, outputDim: 1, depth: 2, batch: 1, activation, loss, init: 'normal' }), gpu);
+        expect(r.layers).toHaveLength(2);
+        expect(Number.isFinite(r.loss)).toBe(true);
+      }
+    }
+  });
+});
