@@ -1,7 +1,8 @@
 // bias_grad.wgsl — db_i = Σ_j dZ_ij, the bias gradient: a row sum of dZ^[l], row-major (n^[l], m).
-// Algorithm: one workgroup of 64 per row i; thread t sums j = t, t+64, …; then a tree reduction in workgroup memory.
+// Algorithm: one thread per row i, summing its m entries in order (no barriers: on software adapters a
+// workgroup barrier costs more than the sum of a row).
 // Bindings: 0 dZ (read), 1 db (write, n entries), 2 params {n, m}.
-// Dispatch: n workgroups, folded into (x, y); rows past n return at once (uniform per workgroup).
+// Dispatch: ceil(n/64) workgroups of 64, folded into (x, y); rows past n return at once.
 
 struct Params { n: u32, m: u32 }
 
@@ -9,22 +10,14 @@ struct Params { n: u32, m: u32 }
 @group(0) @binding(1) var<storage, read_write> db: array<f32>;
 @group(0) @binding(2) var<uniform> p: Params;
 
-var<workgroup> partial: array<f32, 64>;
-
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lix: u32) {
-  let row = workgroup_index(wid, nwg);
+  let row = workgroup_index(wid, nwg) * 64u + lix;
   if (row >= p.n) { return; }
   var s = 0.0;
-  for (var j = lix; j < p.m; j += 64u) {
+  for (var j = 0u; j < p.m; j++) {
     s += dZ[row * p.m + j];
   }
-  partial[lix] = s;
-  workgroupBarrier();
-  for (var half = 32u; half > 0u; half >>= 1u) {
-    if (lix < half) { partial[lix] += partial[lix + half]; }
-    workgroupBarrier();
-  }
-  if (lix == 0u) { db[row] = partial[0]; }
+  db[row] = s;
 }

@@ -1,7 +1,7 @@
 // stats.wgsl — per-tensor statistics, reduced on the GPU in two kernels (define MERGE):
 //   partial: one workgroup of 64 per work item (a chunk [start, end) of one tensor in a data buffer) → partials[w]
 //   merge:   one thread per tensor, merging its partials in order → results[t] (a tensor has few partials:
-//            ceil(length / 1024); a thread per tensor avoids barriers, which dominate for small tensors)
+//            ceil(length / 4096); a thread per tensor avoids barriers, which dominate for small tensors)
 // Each thread folds its elements into Moments (src/stats/stats.ts documents the fields and how the CPU turns
 // them into mean, std, rms, l2): counts of NaN / ±∞ (by bit pattern), zeros, min/max over non-NaN values, and,
 // over finite values only, scaled sums of x − K and of x (K = the tensor's first element if finite, else 0):

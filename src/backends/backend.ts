@@ -3,7 +3,7 @@
  * (backends/webgpu). A backend holds one network at a time; `setProblem` rebuilds only when the shape changes.
  */
 import type { BackendName } from '../engine/config';
-import type { Problem } from '../engine/network';
+import type { NetworkShape, Problem } from '../engine/network';
 import type { StepResult } from '../engine/result';
 
 /** A network too large for a device limit; thrown before anything is allocated. */
@@ -39,6 +39,11 @@ export interface Backend {
   readonly name: BackendName;
   /** Human-readable adapter, e.g. "google swiftshader (webgpu)". */
   readonly adapter: string;
+  /**
+   * Check a shape against this backend's limits without allocating anything (call it before building the
+   * weights of a large network). @throws LimitError naming the limit.
+   */
+  checkLimits(shape: NetworkShape): void;
   /**
    * Load a problem. Same shape as before (shapeKey): only the weights and the batch are re-uploaded;
    * otherwise every buffer, pipeline and bind group is rebuilt.

@@ -3,7 +3,7 @@
  */
 import type { Backend } from '../backends/backend';
 import type { RunConfig } from './config';
-import { makeProblem } from './problem';
+import { makeProblem, shapeOf } from './problem';
 import { findFirstNonFinite, type RunResult } from './result';
 
 /**
@@ -13,6 +13,7 @@ import { findFirstNonFinite, type RunResult } from './result';
  *   file is damaged.
  */
 export async function runStep(cfg: RunConfig, backend: Backend): Promise<RunResult> {
+  backend.checkLimits(shapeOf(cfg)); // before the weights are built: a huge network fails fast, allocating nothing
   await backend.setProblem(makeProblem(cfg));
   const t0 = performance.now();
   const step = await backend.step();

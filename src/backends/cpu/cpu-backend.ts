@@ -4,7 +4,7 @@
  * (test/cpu-backend.test.ts).
  */
 import { LimitError, type Backend, type Tensors } from '../backend';
-import type { Problem } from '../../engine/network';
+import type { NetworkShape, Problem } from '../../engine/network';
 import type { LayerReport, StepResult } from '../../engine/result';
 import { computeStats } from '../../stats/stats';
 import { activationBackward, activationForward, biasGrad, lossAndGrad, matmul } from './ops';
@@ -25,9 +25,13 @@ export class CpuBackend implements Backend {
   private problem: Problem | null = null;
   private tensors: Tensors | null = null;
 
-  async setProblem(problem: Problem): Promise<void> {
-    const needed = tensorElements(problem.shape.widths, problem.shape.m);
+  checkLimits(shape: NetworkShape): void {
+    const needed = tensorElements(shape.widths, shape.m);
     if (needed > CPU_MAX_ELEMENTS) throw new LimitError('CPU_MAX_ELEMENTS', needed, CPU_MAX_ELEMENTS, 'the CPU backend (float64 elements)');
+  }
+
+  async setProblem(problem: Problem): Promise<void> {
+    this.checkLimits(problem.shape);
     this.problem = problem;
     this.tensors = null;
   }

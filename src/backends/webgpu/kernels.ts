@@ -48,4 +48,4 @@ export const kernels = {
 };
 
 /** Workgroup sizes (threads) of the 1-D kernels and the output tile of matmul, as written in the shaders. */
-export const WORKGROUP = { elementwise: 256, loss: 64, matmulTile: 16, statsMerge: 64 } as const;
+export const WORKGROUP = { elementwise: 256, loss: 64, biasGrad: 64, matmulTile: 64, statsMerge: 64 } as const;

@@ -38,8 +38,8 @@ export interface ArenaPlan {
   regions: Region[];
 }
 
-/** Elements per statistics work item (one workgroup of 64 threads, 16 elements each). */
-export const STATS_CHUNK = 1024;
+/** Elements per statistics work item (one workgroup of 64 threads, 64 elements each). */
+export const STATS_CHUNK = 4096;
 /** Bytes of one Moments record (shaders/stats.wgsl): 4 u32 + 8 f32. */
 export const MOMENTS_BYTES = 48;
 

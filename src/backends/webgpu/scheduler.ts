@@ -149,7 +149,7 @@ export class NetworkProgram {
         [this.region('dZ', l - 1), this.region('a', l - 1), this.region('dW', l - 1), this.uniform([n[l], n[l - 1], m])],
         ceilDiv(n[l], tile) * ceilDiv(n[l - 1], tile));
       await this.add(cache, kernels.biasGrad(), `backward db^[${l}]`,
-        [this.region('dZ', l - 1), this.region('db', l - 1), this.uniform([n[l], m])], n[l]);
+        [this.region('dZ', l - 1), this.region('db', l - 1), this.uniform([n[l], m])], ceilDiv(n[l], WORKGROUP.biasGrad));
       if (l > 1) {
         await this.add(cache, kernels.matmul(true, false, false), `backward dA^[${l - 1}]`,
           [this.region('W', l - 1), this.region('dZ', l - 1), this.region('dA', l - 2), this.uniform([n[l - 1], m, n[l]])],

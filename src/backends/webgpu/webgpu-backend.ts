@@ -4,7 +4,7 @@
  * (Dawn, backends/webgpu/node-gpu.ts).
  */
 import type { Backend, Tensors } from '../backend';
-import { shapeKey, TENSOR_NAMES, type Problem } from '../../engine/network';
+import { shapeKey, TENSOR_NAMES, type NetworkShape, type Problem } from '../../engine/network';
 import type { LayerReport, StepResult } from '../../engine/result';
 import { statsFromMoments, type Stats } from '../../stats/stats';
 import { planMemory, type EngineLimits } from './memory-plan';
@@ -52,6 +52,10 @@ export class WebGpuBackend implements Backend {
   /** The limits memory plans are checked against. */
   get limits(): EngineLimits {
     return this.device.limits;
+  }
+
+  checkLimits(shape: NetworkShape): void {
+    planMemory(shape, this.limits);
   }
 
   async setProblem(problem: Problem): Promise<void> {
