@@ -1,0 +1,62 @@
+/**
+ * `npm run bench [-- --presets relu-he,seed-explode --steps 5]`: the WebGPU engine against its peer measured in
+ * the same run, the float64 CPU reference, on the same problems. Prints, per preset, the median step time of
+ * each backend (milliseconds, wall clock from submit to statistics read back), their ratio, and the largest
+ * GPU-vs-CPU difference of any per-layer statistic relative to that tensor's rms.
+ * On a machine without a GPU the WebGPU numbers are SwiftShader's (CPU) numbers: read the ratio, not the times.
+ */
+import { Command } from 'commander';
+import { CpuBackend } from '../src/backends/cpu/cpu-backend';
+import type { Backend } from '../src/backends/backend';
+import { nodeGpu } from '../src/backends/webgpu/node-gpu';
+import { WebGpuBackend } from '../src/backends/webgpu/webgpu-backend';
+import { PRESET_NAMES, resolveConfig } from '../src/engine/config';
+import { TENSOR_NAMES } from '../src/engine/network';
+import { runStep } from '../src/engine/run';
+import type { RunResult } from '../src/engine/result';
+
+const opts = new Command()
+  .option('--presets <names>', `comma-separated presets (${PRESET_NAMES.join(', ')})`, 'relu-he,tanh-xavier,seed-explode')
+  .option('--steps <n>', 'timed steps per backend and preset, after one warm-up step', '5')
+  .parse(process.argv.filter((a) => a !== '--'))
+  .opts<{ presets: string; steps: string }>();
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function timeSteps(backend: Backend, preset: string, steps: number): Promise<{ ms: number; last: RunResult }> {
+  const cfg = resolveConfig({ preset });
+  let last = await runStep(cfg, backend); // warm-up: builds buffers and pipelines
+  const times: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    last = await runStep(cfg, backend);
+    times.push(last.stepMs);
+  }
+  return { ms: median(times), last };
+}
+
+function worstStatError(g: RunResult, c: RunResult): number {
+  let worst = 0;
+  g.layers.forEach((layer, i) => {
+    for (const t of TENSOR_NAMES) {
+      for (const k of ['mean', 'std', 'rms', 'l2', 'min', 'max'] as const) {
+        const e = Math.abs(layer[t][k] - c.layers[i][t][k]) / c.layers[i][t].rms;
+        if (!(e <= worst)) worst = e; // NaN propagates
+      }
+    }
+  });
+  return worst;
+}
+
+const { gpu, reason } = await nodeGpu();
+if (!gpu) throw new Error(`bench needs WebGPU: ${reason}`);
+const webgpu = await WebGpuBackend.create(gpu);
+const cpu = new CpuBackend();
+console.log(`adapter: ${webgpu.adapter}; ${opts.steps} steps per backend after a warm-up; times are medians`);
+console.log('preset         webgpu ms    cpu ms   cpu/webgpu   max |Δstat|/rms');
+for (const preset of opts.presets.split(',')) {
+  const g = await timeSteps(webgpu, preset, Number(opts.steps));
+  const c = await timeSteps(cpu, preset, Number(opts.steps));
+  console.log(`${preset.padEnd(14)} ${g.ms.toFixed(1).padStart(9)} ${c.ms.toFixed(1).padStart(9)} ${(c.ms / g.ms).toFixed(2).padStart(12)}   ${worstStatError(g.last, c.last).toExponential(2)}`);
+}
+webgpu.destroy();
+process.exit(0);
