@@ -19,7 +19,7 @@ if [ "${1:-}" = "--browser" ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
       echo "setup: installing ${missing[*]} (apt)"
       apt-get update -qq
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
     else
       echo "setup: missing ${missing[*]}; install with:  sudo apt-get install -y ${missing[*]}" >&2
       exit 1

@@ -5,7 +5,7 @@
  * 1 any other error, one line on stderr.
  */
 import { LimitError, type Backend } from '../backends/backend';
-import { ConfigError, resolveConfig, type RunConfig } from '../engine/config';
+import { ConfigError, resolveConfig, type BackendName, type RunConfig } from '../engine/config';
 import { toJson, type RunResult } from '../engine/result';
 import { runStep } from '../engine/run';
 import { parseArgs, UsageError, type CliArgs } from './args';
@@ -16,6 +16,8 @@ import { formatReport } from './table';
 const EXIT_OK = 0;
 const EXIT_ERROR = 1;
 const EXIT_BAD_INPUT = 2;
+/** How long the process may linger after the run before it is ended with process.exit. */
+const EXIT_GRACE_MS = 2000;
 
 /** Print an error as one line on stderr; @returns its exit status (2 for bad input, 1 otherwise). */
 function fail(e: unknown): number {
@@ -31,7 +33,7 @@ function fail(e: unknown): number {
  * loaded here, not at start-up, so --help and bad input never depend on them and a backend module that fails to
  * load is reported as one line.
  */
-async function open(name: 'webgpu' | 'cpu'): Promise<Backend> {
+async function open(name: BackendName): Promise<Backend> {
   const { openBackend } = await import('../backends/open');
   const { nodeGpu } = await import('../backends/webgpu/node-gpu');
   const { gpu, reason } = name === 'webgpu' ? await nodeGpu() : { gpu: null, reason: null };
@@ -82,14 +84,8 @@ async function main(argv: readonly string[]): Promise<number> {
   return report(result, args);
 }
 
-/** Resolve once everything written so far to `stream` has been handed to the OS. */
-function flush(stream: NodeJS.WriteStream): Promise<void> {
-  return new Promise((done) => stream.write('', () => done()));
-}
-
 // vite-node puts the script's arguments after argv[1] (it drops the "--" separators).
-const status = await main(process.argv.slice(2)).catch(fail);
-await flush(process.stdout);
-await flush(process.stderr);
-// Dawn's instance can keep the event loop alive after the device is destroyed: exit explicitly.
-process.exit(status);
+process.exitCode = await main(process.argv.slice(2)).catch(fail);
+// The process ends by itself once the device is destroyed; should Dawn keep it alive, exit anyway (stdout and
+// stderr to files and pipes are written synchronously on Linux, so nothing printed is lost).
+setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();

@@ -2,7 +2,9 @@
  * WebGPU in Node: the npm package `webgpu` (Dawn). On a machine without a GPU, Dawn is pointed at Chromium's
  * SwiftShader (a CPU Vulkan; Mesa's lavapipe is rejected by Dawn), see README "WebGPU without a GPU".
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
@@ -16,13 +18,15 @@ let instance: GPU | null = null;
 
 /**
  * The GPU entry point of Dawn for Node, with WebGPU's globals (GPUBufferUsage, …) installed on globalThis.
- * Sets VK_ICD_FILENAMES to SwiftShader when it is unset and the machine has no GPU device.
+ * Sets VK_ICD_FILENAMES to SwiftShader when it is unset and the machine has no GPU device, and XDG_RUNTIME_DIR
+ * to a private temporary folder when it is unset (Dawn's window-system probe prints an error line without it).
  * @returns the GPU object, or null (with the reason) when the package or its native module cannot load.
  */
 export async function nodeGpu(): Promise<{ gpu: GPU | null; reason: string | null }> {
   if (!process.env.VK_ICD_FILENAMES && !process.env.VK_DRIVER_FILES && !hasGpuDevice() && existsSync(SWIFTSHADER_ICD)) {
     process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
   }
+  process.env.XDG_RUNTIME_DIR ??= mkdtempSync(join(tmpdir(), 'gradscope-xdg-'));
   try {
     const dawn = await import('webgpu');
     Object.assign(globalThis, dawn.globals);
