@@ -2,8 +2,8 @@
  * WebGPU in Node: the npm package `webgpu` (Dawn). On a machine without a GPU, Dawn is pointed at Chromium's
  * SwiftShader (a CPU Vulkan; Mesa's lavapipe is rejected by Dawn), see README "WebGPU without a GPU".
  */
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
@@ -26,7 +26,11 @@ export async function nodeGpu(): Promise<{ gpu: GPU | null; reason: string | nul
   if (!process.env.VK_ICD_FILENAMES && !process.env.VK_DRIVER_FILES && !hasGpuDevice() && existsSync(SWIFTSHADER_ICD)) {
     process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
   }
-  process.env.XDG_RUNTIME_DIR ??= mkdtempSync(join(tmpdir(), 'gradscope-xdg-'));
+  if (!process.env.XDG_RUNTIME_DIR) {
+    const dir = join(tmpdir(), `gradscope-xdg-${userInfo().uid}`);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    process.env.XDG_RUNTIME_DIR = dir;
+  }
   try {
     const dawn = await import('webgpu');
     Object.assign(globalThis, dawn.globals);
