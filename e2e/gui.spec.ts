@@ -231,3 +231,15 @@ test('a network over a device limit is reported and the last result stays', asyn
   expect(await runsSoFar(page)).toBe(runs);
   expect(await page.evaluate(() => window.gradscope.lastResultJson)).toBe(json);
 });
+
+test('without WebGPU the CPU backend runs, with a visible notice', async ({ page }) => {
+  // A browser without WebGPU: navigator.gpu is absent before the page's scripts run.
+  await page.addInitScript(() => Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined }));
+  await page.goto('/?preset=seed-explode&depth=20');
+  const r = await waitForRuns(page, 1);
+  expect(r.backend).toBe('cpu');
+  await expect(page.locator('#notice')).toBeVisible();
+  await expect(page.locator('#notice')).toContainText('WebGPU');
+  // The float64 reference gives the closed form to double precision: a^[l] = 1.5^l.
+  for (const s of r.layers) expectRelClose(s.a.max, 1.5 ** s.layer, 1e-14, `a^[${s.layer}]`);
+});

@@ -4,22 +4,15 @@
  * to float32 so that every backend sees the same numbers.
  */
 import type { Activation } from './network';
-import type { FanMode, InitName } from './config';
+import type { InitName, RunConfig } from './config';
 import type { Rng } from './rng';
 
-/** Options of an initialiser; each uses only its own (see {@link initWeights}). */
-export interface InitOptions {
-  /** Multiplies the std / bound; null = default: calculateGain(activation) for kaiming_*, else 1. */
-  gain: number | null;
-  mean: number;
-  std: number;
-  low: number;
-  high: number;
-  value: number;
-  mode: FanMode;
-  /** Nonlinearity that follows the layer (for kaiming's default gain). */
-  activation: Activation;
-}
+/**
+ * Options of an initialiser (the fields of RunConfig); each initialiser uses only its own (see {@link initWeights}).
+ * gain null = default: calculateGain(activation) for kaiming_*, else 1; activation is the nonlinearity that
+ * follows the layer.
+ */
+export type InitOptions = Pick<RunConfig, 'gain' | 'mean' | 'std' | 'low' | 'high' | 'value' | 'mode' | 'activation'>;
 
 /**
  * Recommended gain for a nonlinearity, as torch.nn.init.calculate_gain:
