@@ -16,6 +16,30 @@ export class GpuError extends Error {
   override name = 'GpuError';
 }
 
+/**
+ * Run `work` inside validation and out-of-memory error scopes, always popping both.
+ * @throws the error of `work`, else GpuError with the first GPU error raised meanwhile (after `discard` of the result)
+ */
+async function withErrorScopes<T>(device: GPUDevice, what: string, work: () => Promise<T>, discard?: (t: T) => void): Promise<T> {
+  device.pushErrorScope('out-of-memory');
+  device.pushErrorScope('validation');
+  let result: { ok: true; value: T } | { ok: false; error: unknown };
+  try {
+    result = { ok: true, value: await work() };
+  } catch (error) {
+    result = { ok: false, error };
+  }
+  const validation = await device.popErrorScope();
+  const oom = await device.popErrorScope();
+  if (!result.ok) throw result.error;
+  const gpuError = validation ?? oom;
+  if (gpuError) {
+    discard?.(result.value);
+    throw new GpuError(`${what} failed: ${gpuError.message}`);
+  }
+  return result.value;
+}
+
 export class WebGpuBackend implements Backend {
   readonly name = 'webgpu' as const;
   readonly cache: PipelineCache;
@@ -64,16 +88,8 @@ export class WebGpuBackend implements Backend {
       const plan = planMemory(problem.shape, this.limits); // throws LimitError before any allocation
       this.program?.destroy();
       this.program = null;
-      this.device.pushErrorScope('out-of-memory');
-      this.device.pushErrorScope('validation');
-      const program = await NetworkProgram.build(this.device, this.cache, problem.shape, plan);
-      const validation = await this.device.popErrorScope();
-      const oom = await this.device.popErrorScope();
-      if (validation || oom) {
-        program.destroy();
-        throw new GpuError(`building the network failed: ${(validation ?? oom)!.message}`);
-      }
-      this.program = program;
+      this.program = await withErrorScopes(this.device, 'building the network',
+        () => NetworkProgram.build(this.device, this.cache, problem.shape, plan), (p) => p.destroy());
       this.builds++;
     }
     this.program.load(problem);
@@ -83,10 +99,7 @@ export class WebGpuBackend implements Backend {
     this.assertAlive();
     const program = this.program;
     if (!program) throw new Error('WebGpuBackend.step: no problem set (call setProblem first)');
-    this.device.pushErrorScope('validation');
-    const moments = await program.step();
-    const error = await this.device.popErrorScope();
-    if (error) throw new GpuError(`step failed: ${error.message}`);
+    const moments = await withErrorScopes(this.device, 'the step', () => program.step());
     this.assertAlive();
     const stats = moments.map(statsFromMoments);
     const n = program.shape.widths;
