@@ -57,7 +57,7 @@ console.log('preset         webgpu ms    cpu ms   cpu/webgpu   max |Δstat|/rms'
 for (const preset of opts.presets.split(',')) {
   const g = await timeSteps(webgpu, preset, Number(opts.steps));
   const c = await timeSteps(cpu, preset, Number(opts.steps));
-  console.log(`${preset.padEnd(14)} ${g.ms.toFixed(1).padStart(9)} ${c.ms.toFixed(1).padStart(9)} ${(c.ms / g.ms).toFixed(2).padStart(12)}   ${worstStatError(g.last, c.last).toExponential(2)}`);
+  console.log(`${preset.padEnd(14)} ${g.ms.toFixed(1).padStart(9)} ${c.ms.toFixed(1).padStart(9)} ${(c.ms / g.ms).toPrecision(3).padStart(12)}   ${worstStatError(g.last, c.last).toExponential(2)}`);
 }
 webgpu.destroy();
 process.exit(0);

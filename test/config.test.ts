@@ -227,3 +227,15 @@ describe('uniform and gain', () => {
     expect(e.message).toContain('0..1000000');
   });
 });
+
+describe('number syntax', () => {
+  it('accepts plain decimals (with sign, fraction, exponent) and rejects hex, binary and other notations', () => {
+    expect(resolveConfig({ depth: '1e2', bias: '-.5', std: '+2.50' })).toMatchObject({ depth: 100, bias: -0.5, std: 2.5 });
+    for (const bad of ['0x10', '0b11', '0o7', '1_000', 'Infinity', '12abc', '1e']) {
+      expect(() => resolveConfig({ width: bad }), bad).toThrow(ConfigError);
+    }
+  });
+  it('the gain message says that "default" is allowed too', () => {
+    expect(() => resolveConfig({ gain: 'nan' })).toThrow(/--gain.*0\.\.1000000 or "default"/);
+  });
+});

@@ -94,6 +94,17 @@ describe('closed forms: linear network with W = gain·I, b = 0, x = ones, loss s
     expect(r.firstNonFinite).toBeNull();
   });
 
+  it('a vanishing signal underflows float32 to exactly 0: firstAllZero, while float64 stays non-zero', async () => {
+    const gpu = await gpuBackend();
+    const cfg = resolveConfig({ preset: 'seed-vanish', depth: 160 });
+    const g = await runStep(cfg, gpu);
+    // 0.5^l is a normal float32 for l ≤ 126 and a subnormal up to l = 149; 0.5^150 rounds to 0. A GPU that
+    // flushes subnormals makes z^[127] the first all-zero tensor; one that keeps them, z^[150].
+    expect([{ tensor: 'z', layer: 127 }, { tensor: 'z', layer: 150 }]).toContainEqual(g.firstAllZero);
+    const c = await runStep(cfg, new CpuBackend());
+    expect(c.firstAllZero).toBeNull(); // 0.5^160 ≈ 7e-49 is far inside float64's range
+  });
+
   it('W = 1e6·I overflows float32 first at z^[7] (1e42 > 3.4e38), reported as firstNonFinite', async () => {
     const gpu = await gpuBackend();
     const r = await runStep(resolveConfig({ preset: 'seed-explode', gain: 1e6, depth: 10 }), gpu);

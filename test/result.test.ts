@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { findFirstNonFinite, parseJsonNumber, toJson, type LayerReport, type RunResult } from '../src/engine/result';
+import { findFirstAllZero, findFirstNonFinite, parseJsonNumber, toJson, type LayerReport, type RunResult } from '../src/engine/result';
 import { computeStats, STAT_NAMES, type Stats } from '../src/stats/stats';
 import { DEFAULT_CONFIG, resolveConfig } from '../src/engine/config';
 import { TENSOR_NAMES, type TensorName } from '../src/engine/network';
@@ -86,15 +86,42 @@ function sampleResult(): RunResult {
     adapter: 'cpu (float64 reference)',
     loss: NaN,
     firstNonFinite: findFirstNonFinite(ls),
+    firstAllZero: { tensor: 'dZ', layer: 1 },
     stepMs: 1.25,
     layers: ls,
   };
 }
 
+describe('findFirstAllZero', () => {
+  const ZERO = computeStats([0, -0, 0]);
+  it('is null when no tensor is all zeros, and ignores all-zero weights', () => {
+    const ls = layers(3);
+    expect(findFirstAllZero(ls)).toBeNull();
+    ls[0].W = ZERO;
+    expect(findFirstAllZero(ls)).toBeNull();
+  });
+  it('follows the computation order: forward z, a for l = 1..L before backward dA, dZ, dW for l = L..1', () => {
+    const ls = layers(4);
+    ls[0].dW = ZERO; // backward, layer 1: computed last
+    expect(findFirstAllZero(ls)).toEqual({ tensor: 'dW', layer: 1 });
+    ls[3].dA = ZERO; // backward, layer 4: computed first of the backward pass
+    expect(findFirstAllZero(ls)).toEqual({ tensor: 'dA', layer: 4 });
+    ls[2].a = ZERO; // forward, layer 3
+    expect(findFirstAllZero(ls)).toEqual({ tensor: 'a', layer: 3 });
+    ls[2].z = ZERO; // z^[3] comes before a^[3]
+    expect(findFirstAllZero(ls)).toEqual({ tensor: 'z', layer: 3 });
+  });
+  it('a single non-zero element is enough to not count', () => {
+    const ls = layers(2);
+    ls[1].a = computeStats([0, 0, 1e-300]);
+    expect(findFirstAllZero(ls)).toBeNull();
+  });
+});
+
 describe('toJson', () => {
   it('has the documented top-level keys and exactly layer, fanIn, fanOut, z, a, dA, dZ, W, dW per layer', () => {
     const doc = JSON.parse(toJson(sampleResult())) as Record<string, unknown>;
-    expect(Object.keys(doc)).toEqual(['config', 'backend', 'adapter', 'loss', 'firstNonFinite', 'stepMs', 'layers']);
+    expect(Object.keys(doc)).toEqual(['config', 'backend', 'adapter', 'loss', 'firstNonFinite', 'firstAllZero', 'stepMs', 'layers']);
     const docLayers = doc.layers as Record<string, unknown>[];
     expect(docLayers.length).toBe(2);
     for (const l of docLayers) {
@@ -102,6 +129,7 @@ describe('toJson', () => {
       for (const t of TENSOR_NAMES) expect(Object.keys(l[t] as object).sort()).toEqual([...STAT_NAMES].sort());
     }
     expect(doc.firstNonFinite).toEqual({ tensor: 'z', layer: 2 });
+    expect(doc.firstAllZero).toEqual({ tensor: 'dZ', layer: 1 });
     expect(doc.config).toEqual({ ...DEFAULT_CONFIG, depth: 2 });
   });
 

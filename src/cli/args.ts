@@ -93,7 +93,7 @@ export function buildProgram(): Command {
     program.addOption(new Option(`${FIELDS[name].flag} <${arg}>`,
       `${text}; ${allowedValues(name)} (default: ${defaultText(name)})`));
   }
-  program.addOption(new Option('--json <file>', 'write the result as JSON (the stable format of engine/result.ts toJson)'));
+  program.addOption(new Option('--json <file>', 'write the result as JSON (the stable format documented in README, "JSON output")'));
   program.addOption(new Option('--csv <file>', 'write one CSV row per (layer, tensor): layer,fanIn,fanOut,tensor,count,mean,std,rms,l2,min,max,zeroFraction,nanCount,infCount'));
   program.addOption(new Option('--all-layers', 'print every layer (by default, for L > 60 only the first and last 20)'));
   program.addHelpText('after', `\nPresets (their flags, applied over the defaults; the flags given override them):\n${PRESET_NAMES.map(presetSummary).join('\n')}\n`

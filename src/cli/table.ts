@@ -6,7 +6,7 @@
 import type { RunConfig } from '../engine/config';
 import { widthsOf } from '../engine/config';
 import { calculateGain } from '../engine/init';
-import type { LayerReport, RunResult } from '../engine/result';
+import type { LayerReport, RunResult, TensorSite } from '../engine/result';
 import type { StatName } from '../stats/stats';
 import type { TensorName } from '../engine/network';
 
@@ -51,18 +51,19 @@ export function formatInit(cfg: RunConfig): string {
   }
 }
 
-function formatSite(r: RunResult): string {
-  return r.firstNonFinite ? `${r.firstNonFinite.tensor} of layer ${r.firstNonFinite.layer}` : 'none';
+function formatSite(site: TensorSite | null): string {
+  return site ? `${site.tensor} of layer ${site.layer}` : 'none';
 }
 
-/** Header lines: backend and adapter; configuration; loss J, step time and first non-finite site. */
+/** Header lines: backend and adapter; configuration; loss J, step time, first non-finite and first all-zero sites. */
 export function formatHeader(r: RunResult): string[] {
   const c = r.config;
   return [
     `gradscope  backend ${r.backend}  adapter: ${r.adapter}  preset ${c.preset}`,
     `L=${c.depth}  widths n^[0..L] = ${formatWidths(widthsOf(c))}  m=${c.batch}  input ${c.input}  activation ${c.activation}`
       + `  init ${formatInit(c)}  bias ${c.bias}  loss ${c.loss}  seed ${c.seed}`,
-    `J = ${formatNumber(r.loss)}  step ${r.stepMs.toFixed(1)} ms  first non-finite: ${formatSite(r)}`,
+    `J = ${formatNumber(r.loss)}  step ${r.stepMs.toFixed(1)} ms  first non-finite: ${formatSite(r.firstNonFinite)}`
+      + `  first all-zero: ${formatSite(r.firstAllZero)}`,
   ];
 }
 

@@ -156,6 +156,9 @@ export const PRESET_NAMES = Object.keys(PRESETS);
 /** User input for a config: values as typed (strings from CLI/URL, numbers from the GUI). */
 export type RawConfig = Partial<Record<keyof RunConfig, unknown>>;
 
+/** A plain decimal number: optional sign, digits with an optional fraction, optional exponent (1e-3). */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
 function parseField(name: FieldName, raw: unknown): RunConfig[FieldName] {
   const spec = FIELDS[name];
   if (spec.kind === 'enum') {
@@ -165,10 +168,11 @@ function parseField(name: FieldName, raw: unknown): RunConfig[FieldName] {
     return v as RunConfig[FieldName];
   }
   if (spec.kind === 'nullableNumber' && (raw === null || raw === '' || raw === 'default')) return null;
-  // Only a number or a numeric string is a number: Number(null), Number(true), Number([]) would give 0 or 1.
+  // Only a number or a plain decimal string is a number: Number(null), Number(true), Number([]) would give 0 or 1,
+  // and Number('0x10') 16.
   const text = typeof raw === 'string' ? raw.trim() : raw;
-  const v = typeof text === 'number' ? text : typeof text === 'string' && text !== '' ? Number(text) : NaN;
-  const range = `${spec.min}..${spec.max}`;
+  const v = typeof text === 'number' ? text : typeof text === 'string' && DECIMAL.test(text) ? Number(text) : NaN;
+  const range = `${spec.min}..${spec.max}${spec.kind === 'nullableNumber' ? ' or "default"' : ''}`;
   if (spec.kind === 'int') {
     if (!Number.isInteger(v) || v < spec.min! || v > spec.max!) throw new ConfigError(name, `must be an integer in ${range}`, raw);
   } else if (!Number.isFinite(v) || v < spec.min! || v > spec.max!) {

@@ -30,8 +30,8 @@ export interface StepResult {
   layers: LayerReport[];
 }
 
-/** Where a NaN or Infinity first appeared, in computation order. */
-export interface NonFiniteSite {
+/** A tensor of one layer, e.g. where a NaN first appeared. */
+export interface TensorSite {
   tensor: TensorName;
   layer: number;
 }
@@ -41,24 +41,43 @@ export interface RunResult extends StepResult {
   backend: 'webgpu' | 'cpu';
   /** Adapter description, e.g. "google swiftshader" or "cpu (float64 reference)". */
   adapter: string;
-  firstNonFinite: NonFiniteSite | null;
+  firstNonFinite: TensorSite | null;
+  /** The first tensor (W excluded) whose every element is ±0, e.g. float32 underflow of a vanishing signal. */
+  firstAllZero: TensorSite | null;
   /** Wall-clock milliseconds of the step (submit to statistics read back). */
   stepMs: number;
+}
+
+/** The order in which a step computes its tensors: forward l = 1..L (W, z, a), then backward l = L..1 (dA, dZ, dW). */
+function* computationOrder(layers: readonly LayerReport[]): Generator<TensorSite & { stats: Stats }> {
+  for (const r of layers) {
+    for (const t of ['W', 'z', 'a'] as const) yield { tensor: t, layer: r.layer, stats: r[t] };
+  }
+  for (let i = layers.length - 1; i >= 0; i--) {
+    for (const t of ['dA', 'dZ', 'dW'] as const) yield { tensor: t, layer: layers[i].layer, stats: layers[i][t] };
+  }
+}
+
+/** The first tensor in computation order (forward l = 1..L: W, z, a; backward l = L..1: dA, dZ, dW) that passes `test`. */
+function findFirst(layers: readonly LayerReport[], test: (s: Stats, t: TensorName) => boolean): TensorSite | null {
+  for (const site of computationOrder(layers)) if (test(site.stats, site.tensor)) return { tensor: site.tensor, layer: site.layer };
+  return null;
 }
 
 /**
  * First tensor holding a NaN or ±Infinity, in the order the step computes them:
  * forward l = 1..L (W, z, a), then backward l = L..1 (dA, dZ, dW). null if every value is finite.
  */
-export function findFirstNonFinite(layers: readonly LayerReport[]): NonFiniteSite | null {
-  for (const r of layers) {
-    for (const t of ['W', 'z', 'a'] as const) if (hasNonFinite(r[t])) return { tensor: t, layer: r.layer };
-  }
-  for (let i = layers.length - 1; i >= 0; i--) {
-    const r = layers[i];
-    for (const t of ['dA', 'dZ', 'dW'] as const) if (hasNonFinite(r[t])) return { tensor: t, layer: r.layer };
-  }
-  return null;
+export function findFirstNonFinite(layers: readonly LayerReport[]): TensorSite | null {
+  return findFirst(layers, hasNonFinite);
+}
+
+/**
+ * First tensor other than W whose every element is ±0, in the same order: where a vanishing signal underflowed
+ * float32 (or ReLU units all died). null if none. W is excluded: all-zero weights are the user's init choice.
+ */
+export function findFirstAllZero(layers: readonly LayerReport[]): TensorSite | null {
+  return findFirst(layers, (s, t) => t !== 'W' && s.zeroFraction === 1);
 }
 
 /** JSON form of a number: non-finite numbers become the strings "NaN", "Infinity", "-Infinity". */
@@ -69,7 +88,7 @@ function jsonNumber(_key: string, v: unknown): unknown {
 
 /**
  * The stable JSON document of a run (format in README "JSON output"):
- * { config, backend, adapter, loss, firstNonFinite, stepMs, layers: [{layer, fanIn, fanOut, z, a, dA, dZ, W, dW}] }.
+ * { config, backend, adapter, loss, firstNonFinite, firstAllZero, stepMs, layers: [{layer, fanIn, fanOut, z, a, dA, dZ, W, dW}] }.
  */
 export function toJson(r: RunResult): string {
   const doc = {
@@ -78,6 +97,7 @@ export function toJson(r: RunResult): string {
     adapter: r.adapter,
     loss: r.loss,
     firstNonFinite: r.firstNonFinite,
+    firstAllZero: r.firstAllZero,
     stepMs: r.stepMs,
     layers: r.layers.map((l) => {
       const out: Record<string, unknown> = { layer: l.layer, fanIn: l.fanIn, fanOut: l.fanOut };

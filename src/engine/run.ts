@@ -4,7 +4,7 @@
 import type { Backend } from '../backends/backend';
 import type { RunConfig } from './config';
 import { makeProblem, shapeOf } from './problem';
-import { findFirstNonFinite, type RunResult } from './result';
+import { findFirstAllZero, findFirstNonFinite, type RunResult } from './result';
 
 /**
  * Run one step of the network `cfg` describes on `backend`.
@@ -24,6 +24,7 @@ export async function runStep(cfg: RunConfig, backend: Backend): Promise<RunResu
     adapter: backend.adapter,
     loss: step.loss,
     firstNonFinite: findFirstNonFinite(step.layers),
+    firstAllZero: findFirstAllZero(step.layers),
     stepMs,
     layers: step.layers,
   };

@@ -195,8 +195,8 @@ export class LayerCharts {
   private readonly backward: LayerChart;
   private readonly explore: LayerChart;
   private result: RunResult | null = null;
-  private exploreTensor: TensorName = 'dW';
-  private exploreStat: StatName = 'std';
+  private exploreTensor: TensorName = 'dA';
+  private exploreStat: StatName = 'rms';
 
   constructor(canvases: { forward: HTMLCanvasElement; backward: HTMLCanvasElement; explore: HTMLCanvasElement }) {
     this.forward = new LayerChart(canvases.forward, 'Forward: rms of z[l] and a[l]');

@@ -34,6 +34,7 @@ const el = {
   error: byId('error', HTMLElement),
   summary: byId('summary', HTMLElement),
   nonFinite: byId('nonfinite', HTMLElement),
+  allZero: byId('allzero', HTMLElement),
   exploreTensor: byId('explore-tensor', HTMLSelectElement),
   exploreStat: byId('explore-stat', HTMLSelectElement),
   tableTensor: byId('table-tensor', HTMLSelectElement),
@@ -100,9 +101,12 @@ function showResult(r: RunResult): void {
   el.summary.textContent = `${c.preset === 'custom' ? 'custom' : `preset ${c.preset}`} · L = ${c.depth}, n = ${c.width}, `
     + `n[0] = ${c.inputDim}, n[L] = ${c.outputDim}, m = ${c.batch} · input ${c.input} · ${c.activation} · init ${c.init}`
     + ` · loss ${c.loss}: J = ${formatNumber(r.loss)}`;
-  const f = r.firstNonFinite;
+  const f = r.firstNonFinite, z = r.firstAllZero;
   el.nonFinite.textContent = f ? `first non-finite: ${f.tensor} at layer ${f.layer}` : 'all values finite';
   el.nonFinite.classList.toggle('bad', f !== null);
+  // A vanishing signal that underflowed (float32: below ~1e-38, or 1e-45 with subnormals) is exactly zero.
+  el.allZero.textContent = z ? `all zeros from ${z.tensor} at layer ${z.layer}${r.backend === 'webgpu' ? ' (float32 underflow?)' : ''}` : '';
+  el.allZero.hidden = z === null;
   charts.show(r);
   renderTableChoice(true);
 }
@@ -209,8 +213,8 @@ const panel = new Panel(el.panel, form, {
   onRun: () => submit(rawFromForm(form, null)),
 });
 
-fillSelect(el.exploreTensor, TENSOR_NAMES, 'dW');
-fillSelect(el.exploreStat, STAT_NAMES, 'std');
+fillSelect(el.exploreTensor, TENSOR_NAMES, 'dA');
+fillSelect(el.exploreStat, STAT_NAMES, 'rms');
 fillSelect(el.tableTensor, [...TENSOR_NAMES, 'all'], 'a');
 const onExplore = (): void => charts.setExplore(el.exploreTensor.value as TensorName, el.exploreStat.value as StatName);
 el.exploreTensor.addEventListener('change', onExplore);
