@@ -76,10 +76,10 @@ test('default network runs on load and is drawn', async ({ page }, testInfo) => 
   await expect(page.locator('#nonfinite')).toHaveText(
     r.firstNonFinite ? `first non-finite: ${r.firstNonFinite.tensor} at layer ${r.firstNonFinite.layer}` : 'all values finite');
 
-  // Each chart has its series' line drawn (a[l] rms on Forward, dW[l] rms on Backward, dW[l] std on Explore).
+  // Each chart has its series' line drawn (a[l] rms on Forward, dW[l] rms on Backward, dA[l] rms on Explore).
   expect(await pixelsOfColour(page, 'chart-forward', [0x1f, 0x3f, 0xb3])).toBeGreaterThan(200);
   expect(await pixelsOfColour(page, 'chart-backward', [0xa0, 0x30, 0x7a])).toBeGreaterThan(200);
-  expect(await pixelsOfColour(page, 'chart-explore', [0xa0, 0x30, 0x7a])).toBeGreaterThan(200);
+  expect(await pixelsOfColour(page, 'chart-explore', [0xe0, 0x8a, 0x3c])).toBeGreaterThan(200);
 
   // Table: one row per layer for the chosen tensor; all six tensors per layer with "all".
   await expect(page.locator('#stats-table tbody tr')).toHaveCount(50);
