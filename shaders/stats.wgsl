@@ -4,7 +4,7 @@
 //            ceil(length / 4096); a thread per tensor avoids barriers, which dominate for small tensors)
 // Each thread folds its elements into Moments (src/stats/stats.ts documents the fields and how the CPU turns
 // them into mean, std, rms, l2): counts of NaN / ±∞ (by bit pattern), zeros, min/max over non-NaN values, and,
-// over finite values only, scaled sums of x − K and of x (K = the tensor's first element if finite, else 0):
+// over finite values only, scaled sums of d = (x − K)/2 and of x (K = the tensor's first element if finite, else 0):
 //   dev_sum = Σ d/dev_scale, dev_ssq = Σ (d/dev_scale)²,  abs_ssq = Σ (x/abs_scale)²,  d = (x − K)/2,
 // with each scale a power of two, max|·|/2 ≤ scale ≤ max|·| (see add_scaled).
 // The shift is the "shifted data" algorithm (Chan, Golub & LeVeque 1983, §3): std stays exact when all values

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { calculateGain, initWeights, orthogonal, varianceScale, type InitOptions } from '../src/engine/init';
+import { calculateGain, initWeights, orthogonal, unusedInitParams, varianceScale, type InitOptions } from '../src/engine/init';
 import { createRng } from '../src/engine/rng';
 import { resolveConfig, INIT_NAMES, type InitName } from '../src/engine/config';
 import { makeProblem } from '../src/engine/problem';
@@ -274,5 +274,14 @@ describe('determinism (seeded streams)', () => {
     expect(p.params.W[1].length).toBe(3 * 5);
     expect(Array.from(p.params.b[0])).toEqual([0.25, 0.25, 0.25, 0.25, 0.25]);
     expect(Array.from(p.params.b[1])).toEqual([0.25, 0.25, 0.25]);
+  });
+});
+
+describe('unusedInitParams', () => {
+  it('names the given parameters an initialiser does not read, and only those', () => {
+    expect(unusedInitParams('kaiming_normal', { std: '5', mean: '3', gain: '2', mode: 'fan_out' })).toEqual(['mean', 'std']);
+    expect(unusedInitParams('normal', { std: '5', mean: '3' })).toEqual([]);
+    expect(unusedInitParams('zeros', { value: '1', gain: null })).toEqual(['gain', 'value']);
+    expect(unusedInitParams('uniform', {})).toEqual([]);
   });
 });

@@ -5,7 +5,8 @@
  * 1 any other error, one line on stderr.
  */
 import { LimitError, type Backend } from '../backends/backend';
-import { ConfigError, resolveConfig, type BackendName, type RunConfig } from '../engine/config';
+import { ConfigError, FIELDS, resolveConfig, type BackendName, type RunConfig } from '../engine/config';
+import { INIT_PARAMS, unusedInitParams } from '../engine/init';
 import { toJson, type RunResult } from '../engine/result';
 import { runStep } from '../engine/run';
 import { parseArgs, UsageError, type CliArgs } from './args';
@@ -66,6 +67,12 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     args = parsed.args;
     cfg = resolveConfig(args.raw);
+    const unused = unusedInitParams(cfg.init, args.raw);
+    if (unused.length > 0) {
+      const flags = unused.map((f) => FIELDS[f].flag).join(', ');
+      const used = INIT_PARAMS[cfg.init].map((f) => FIELDS[f].flag).join(', ') || 'no parameter';
+      process.stderr.write(`gradscope: notice: ${flags} not used by --init ${cfg.init} (it reads ${used})\n`);
+    }
     if (args.json !== null) checkOutputPath('--json', args.json);
     if (args.csv !== null) checkOutputPath('--csv', args.csv);
   } catch (e) {

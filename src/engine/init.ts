@@ -14,6 +14,34 @@ import type { Rng } from './rng';
  */
 export type InitOptions = Pick<RunConfig, 'gain' | 'mean' | 'std' | 'low' | 'high' | 'value' | 'mode' | 'activation'>;
 
+/** The init parameters (RunConfig fields) of all initialisers. */
+export const INIT_PARAM_FIELDS = ['gain', 'mean', 'std', 'low', 'high', 'value', 'mode'] as const;
+export type InitParamField = (typeof INIT_PARAM_FIELDS)[number];
+
+/** Which init parameters each initialiser reads (see {@link initWeights}). */
+export const INIT_PARAMS: Readonly<Record<InitName, readonly InitParamField[]>> = {
+  zeros: [],
+  constant: ['value'],
+  identity: ['gain'],
+  normal: ['mean', 'std'],
+  uniform: ['low', 'high'],
+  orthogonal: ['gain'],
+  xavier_normal: ['gain'],
+  xavier_uniform: ['gain'],
+  kaiming_normal: ['gain', 'mode'],
+  kaiming_uniform: ['gain', 'mode'],
+  lecun_normal: ['gain'],
+  lecun_uniform: ['gain'],
+};
+
+/**
+ * Init parameters given explicitly in `raw` that `init` does not read (e.g. --std with kaiming_normal):
+ * not an error, but worth a notice. @returns the field names, in INIT_PARAM_FIELDS order.
+ */
+export function unusedInitParams(init: InitName, raw: Partial<Record<InitParamField, unknown>>): InitParamField[] {
+  return INIT_PARAM_FIELDS.filter((f) => raw[f] !== undefined && !INIT_PARAMS[init].includes(f));
+}
+
 /**
  * Recommended gain for a nonlinearity, as torch.nn.init.calculate_gain:
  * identity (linear) 1, relu √2 (He et al. 2015, eq. 10), tanh 5/3.

@@ -7,6 +7,7 @@
  */
 import GUI, { type Controller } from 'lil-gui';
 import { FIELDS, PRESET_NAMES, type FieldName, type InitName } from '../engine/config';
+import { INIT_PARAM_FIELDS, INIT_PARAMS, type InitParamField } from '../engine/init';
 import { FIELD_NAMES, type FormValues } from './form';
 
 /** What the panel reports to its owner. */
@@ -18,23 +19,6 @@ export interface PanelHandlers {
   /** The Run button was pressed. */
   onRun(): void;
 }
-
-/** Which init parameters each initialiser reads (engine/init.ts). */
-const INIT_PARAMS: Record<InitName, readonly FieldName[]> = {
-  zeros: [],
-  constant: ['value'],
-  identity: ['gain'],
-  normal: ['mean', 'std'],
-  uniform: ['low', 'high'],
-  orthogonal: ['gain'],
-  xavier_normal: ['gain'],
-  xavier_uniform: ['gain'],
-  kaiming_normal: ['gain', 'mode'],
-  kaiming_uniform: ['gain', 'mode'],
-  lecun_normal: ['gain'],
-  lecun_uniform: ['gain'],
-};
-const INIT_PARAM_FIELDS: readonly FieldName[] = ['gain', 'mean', 'std', 'low', 'high', 'value', 'mode'];
 
 /** Labels with the lecture notation. */
 const LABELS: Partial<Record<FieldName, string>> = {
@@ -75,7 +59,7 @@ export class Panel {
     const init = this.gui.addFolder('Initialisation');
     const training = this.gui.addFolder('Loss, seed, backend');
     for (const name of FIELD_NAMES) {
-      const folder = name === 'init' || INIT_PARAM_FIELDS.includes(name) || name === 'bias' ? init
+      const folder = name === 'init' || (INIT_PARAM_FIELDS as readonly FieldName[]).includes(name) || name === 'bias' ? init
         : name === 'loss' || name === 'seed' || name === 'backend' ? training : network;
       const spec = FIELDS[name];
       const c = spec.kind === 'enum' ? folder.add(form, name, [...spec.values!]) : folder.add(form, name);
@@ -122,7 +106,7 @@ export class Panel {
 
   /** Show only the init parameters the chosen initialiser reads. */
   private showInitParams(): void {
-    const used = INIT_PARAMS[this.form.init as InitName] ?? INIT_PARAM_FIELDS;
+    const used: readonly InitParamField[] = INIT_PARAMS[this.form.init as InitName] ?? INIT_PARAM_FIELDS;
     for (const name of INIT_PARAM_FIELDS) this.controllers.get(name)!.show(used.includes(name));
   }
 }
