@@ -1,8 +1,9 @@
 /**
  * `npm run bench [-- --presets relu-he,seed-explode --steps 5]`: the WebGPU engine against its peer measured in
  * the same run, the float64 CPU reference, on the same problems. Prints, per preset, the median step time of
- * each backend (milliseconds, wall clock from submit to statistics read back), their ratio, and the largest
- * GPU-vs-CPU difference of any per-layer statistic relative to that tensor's rms (l2 relative to l2).
+ * each backend (milliseconds, wall clock from submit to statistics read back), their ratio, the largest
+ * GPU-vs-CPU relative error ‖gpu − cpu‖/‖cpu‖ of any full tensor (z, a, dA, dZ, dW, db of every layer), and the
+ * largest difference of any per-layer statistic relative to that tensor's rms (l2 relative to l2).
  * On a machine without a GPU the WebGPU numbers are SwiftShader's (CPU) numbers: read the ratio, not the times.
  */
 import { Command } from 'commander';
@@ -34,6 +35,21 @@ async function timeSteps(backend: Backend, preset: string, steps: number): Promi
   return { ms: median(times), last };
 }
 
+/** max over tensors of ‖g − c‖₂/‖c‖₂ (NaN if any value is non-finite). */
+async function worstTensorError(g: Backend, c: Backend): Promise<number> {
+  const [tg, tc] = [await g.readTensors(), await c.readTensors()];
+  let worst = 0;
+  for (const k of ['z', 'a', 'dA', 'dZ', 'dW', 'db'] as const) {
+    tc[k].forEach((ref, i) => {
+      let num = 0, den = 0;
+      for (let j = 0; j < ref.length; j++) { num += (tg[k][i][j] - ref[j]) ** 2; den += ref[j] ** 2; }
+      const e = Math.sqrt(num / den);
+      if (!(e <= worst)) worst = e;
+    });
+  }
+  return worst;
+}
+
 function worstStatError(g: RunResult, c: RunResult): number {
   let worst = 0;
   g.layers.forEach((layer, i) => {
@@ -53,11 +69,13 @@ if (!gpu) throw new Error(`bench needs WebGPU: ${reason}`);
 const webgpu = await WebGpuBackend.create(gpu);
 const cpu = new CpuBackend();
 console.log(`adapter: ${webgpu.adapter}; ${opts.steps} steps per backend after a warm-up; times are medians`);
-console.log('preset         webgpu ms    cpu ms   cpu/webgpu   max |Δstat|/rms');
+console.log('preset         webgpu ms    cpu ms   cpu/webgpu   max ‖Δtensor‖/‖tensor‖   max |Δstat|/rms');
 for (const preset of opts.presets.split(',')) {
   const g = await timeSteps(webgpu, preset, Number(opts.steps));
   const c = await timeSteps(cpu, preset, Number(opts.steps));
-  console.log(`${preset.padEnd(14)} ${g.ms.toFixed(1).padStart(9)} ${c.ms.toFixed(1).padStart(9)} ${(c.ms / g.ms).toPrecision(3).padStart(12)}   ${worstStatError(g.last, c.last).toExponential(2)}`);
+  const tensorError = await worstTensorError(webgpu, cpu); // both hold the same problem's last step
+  console.log(`${preset.padEnd(14)} ${g.ms.toFixed(1).padStart(9)} ${c.ms.toFixed(1).padStart(9)} ${(c.ms / g.ms).toPrecision(3).padStart(12)}`
+    + `   ${tensorError.toExponential(2).padStart(22)}   ${worstStatError(g.last, c.last).toExponential(2).padStart(15)}`);
 }
 webgpu.destroy();
 process.exit(0);
