@@ -60,7 +60,8 @@ fn add_value(m: Moments, x: f32) -> Moments {
   r.max_v = max(r.max_v, x);
   if (x == 0.0) { r.zeros += 1u; }
   if (is_inf(x)) { r.infs += 1u; return r; }
-  // Halved deviation: x/2 − K/2 is exact and cannot overflow (x − K can, e.g. 3e38 − (−3e38)).
+  // Halved deviation: x/2 − K/2 cannot overflow (x − K can, e.g. 3e38 − (−3e38)); the halvings are exact
+  // for normal numbers, the subtraction rounds once.
   let dev = add_scaled(vec3<f32>(r.dev_scale, r.dev_sum, r.dev_ssq), 0.5 * x - 0.5 * r.shift);
   r.dev_scale = dev.x; r.dev_sum = dev.y; r.dev_ssq = dev.z;
   let ab = add_scaled(vec3<f32>(r.abs_scale, 0.0, r.abs_ssq), x);

@@ -6,6 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { activationBackward, activationForward, biasGrad, lossAndGrad, matmul } from '../src/backends/cpu/ops';
 import { kernels, WORKGROUP } from '../src/backends/webgpu/kernels';
+import { SHADERS } from '../src/backends/webgpu/shader-source';
 import { ceilDiv } from '../src/backends/webgpu/dispatch';
 import { ACTIVATIONS, LOSSES } from '../src/engine/network';
 import { createRng, type Rng } from '../src/engine/rng';
@@ -46,6 +47,20 @@ async function gpuMatmul(c: MatmulCase, A: Float32Array, B: Float32Array, bias: 
   const [C] = await runKernel(g, kernels.matmul(c.transA, c.transB, c.bias), args, ceilDiv(c.M, WORKGROUP.matmulTile) * ceilDiv(c.N, WORKGROUP.matmulTile), maxPerDim);
   return C;
 }
+
+describe('workgroup sizes', () => {
+  it('the shaders declare the sizes the scheduler dispatches with (kernels.ts WORKGROUP)', () => {
+    // A mismatch would silently skip elements: the dispatch counts are ceil(n / size) with these sizes.
+    const size = (name: keyof typeof SHADERS) => [...SHADERS[name].matchAll(/@workgroup_size\(([^)]*)\)/g)].map((m) => m[1]);
+    expect(size('activation')).toEqual([`${WORKGROUP.elementwise}`, `${WORKGROUP.elementwise}`]);
+    expect(size('bias_grad')).toEqual([`${WORKGROUP.biasGrad}`]);
+    expect(size('loss')).toEqual([`${WORKGROUP.loss}`]);
+    expect(size('stats')).toEqual([`${WORKGROUP.statsMerge}`, `${WORKGROUP.statsMerge}`]);
+    // matmul: 16×16 threads, each a 4×4 block of outputs: a tile of 64×64.
+    expect(size('matmul')).toEqual(['16, 16']);
+    expect(SHADERS.matmul).toContain(`const TILE: u32 = ${WORKGROUP.matmulTile}u;`);
+  });
+});
 
 describe('matmul.wgsl', () => {
   for (const v of VARIANTS) {

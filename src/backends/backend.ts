@@ -26,6 +26,7 @@ export interface Tensors {
   a: ArrayLike<number>[];
   /** dA^[l] = ∂J/∂a^[l], row-major (n^[l], m); dA^[L] = ∂J/∂ŷ. */
   dA: ArrayLike<number>[];
+  /** dZ^[l] = ∂J/∂z^[l], row-major (n^[l], m). */
   dZ: ArrayLike<number>[];
   /** dW^[l], row-major (n^[l], n^[l-1]). */
   dW: ArrayLike<number>[];
@@ -35,6 +36,7 @@ export interface Tensors {
   lossPerExample: ArrayLike<number>;
 }
 
+/** A backend holds one network at a time. Its calls must not overlap: await each before the next. */
 export interface Backend {
   readonly name: BackendName;
   /** Human-readable adapter, e.g. "google swiftshader (webgpu)". */
@@ -47,12 +49,13 @@ export interface Backend {
   /**
    * Load a problem. Same shape as before (shapeKey): only the weights and the batch are re-uploaded;
    * otherwise every buffer, pipeline and bind group is rebuilt.
-   * @throws LimitError naming the device limit, before any allocation, if the network does not fit.
+   * @throws LimitError naming the device limit, before any allocation, if the network does not fit (the previous
+   *   network stays loaded); any other error of a rebuild leaves no network loaded.
    */
   setProblem(problem: Problem): Promise<void>;
   /** One step: forward, loss, backward, statistics of every layer. @throws Error if no problem is set. */
   step(): Promise<StepResult>;
-  /** Full tensors of the last step. */
+  /** Full tensors of the last step. @throws Error if no step has run. */
   readTensors(): Promise<Tensors>;
   /** Release device memory; the backend is unusable afterwards. */
   destroy(): void;

@@ -4,7 +4,7 @@
  * resolveConfig validates them and throws ConfigError naming the field and its allowed range.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { DEFAULT_CONFIG, FIELDS, PRESETS, PRESET_NAMES, type FieldName, type RawConfig } from '../engine/config';
+import { allowedValues, DEFAULT_CONFIG, FIELDS, PRESETS, PRESET_NAMES, type FieldName, type RawConfig } from '../engine/config';
 
 /** What the user asked for: the raw config fields (strings as typed) and the outputs. */
 export interface CliArgs {
@@ -51,15 +51,6 @@ const FIELD_HELP: Readonly<Record<FieldName, { arg: string; text: string }>> = {
 
 const FIELD_NAMES = Object.keys(FIELDS) as FieldName[];
 
-/** Allowed values of a field, as the help and the usage errors show them, e.g. "integer 1..100000". */
-export function allowedValues(name: FieldName): string {
-  const spec = FIELDS[name];
-  if (spec.kind === 'enum') return spec.values!.join('|');
-  const range = `${spec.min}..${spec.max}`;
-  if (spec.kind === 'int') return `integer ${range}`;
-  if (spec.kind === 'nullableNumber') return `number ${range} or "default"`;
-  return `number ${range}`;
-}
 
 function defaultText(name: FieldName): string {
   const v = DEFAULT_CONFIG[name];

@@ -5,7 +5,7 @@
  */
 import type { RunConfig } from '../engine/config';
 import { widthsOf } from '../engine/config';
-import { calculateGain } from '../engine/init';
+import { effectiveGain, INIT_PARAMS } from '../engine/init';
 import type { LayerReport, RunResult, TensorSite } from '../engine/result';
 import type { StatName } from '../stats/stats';
 import type { TensorName } from '../engine/network';
@@ -37,18 +37,14 @@ export function formatWidths(widths: readonly number[]): string {
   return parts.join(', ');
 }
 
-/** The initialiser with the parameters it uses, e.g. "kaiming_normal(gain=1.414 default, mode=fan_in)". */
+/** The initialiser with the parameters it reads (INIT_PARAMS), e.g. "kaiming_normal(gain=1.414 default, mode=fan_in)". */
 export function formatInit(cfg: RunConfig): string {
-  const gain = (fallback: number) => cfg.gain === null ? `gain=${+fallback.toPrecision(4)} default` : `gain=${cfg.gain}`;
-  switch (cfg.init) {
-    case 'zeros': return 'zeros';
-    case 'constant': return `constant(value=${cfg.value})`;
-    case 'normal': return `normal(mean=${cfg.mean}, std=${cfg.std})`;
-    case 'uniform': return `uniform(low=${cfg.low}, high=${cfg.high})`;
-    case 'kaiming_normal': case 'kaiming_uniform':
-      return `${cfg.init}(${gain(calculateGain(cfg.activation))}, mode=${cfg.mode})`;
-    default: return `${cfg.init}(${gain(1)})`;
-  }
+  const params = INIT_PARAMS[cfg.init].map((p) => {
+    if (p !== 'gain') return `${p}=${cfg[p]}`;
+    const gain = effectiveGain(cfg.init, cfg.gain, cfg.activation);
+    return cfg.gain === null ? `gain=${+gain.toPrecision(4)} default` : `gain=${gain}`;
+  });
+  return params.length > 0 ? `${cfg.init}(${params.join(', ')})` : cfg.init;
 }
 
 function formatSite(site: TensorSite | null): string {

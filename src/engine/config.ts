@@ -156,6 +156,18 @@ export const PRESET_NAMES = Object.keys(PRESETS);
 /** User input for a config: values as typed (strings from CLI/URL, numbers from the GUI). */
 export type RawConfig = Partial<Record<keyof RunConfig, unknown>>;
 
+/**
+ * The allowed values of a field in words, as every error, tooltip and help text shows them:
+ * "an integer in 1..100000", "a number in 0..1000000 or \"default\"", "one of identity, relu, tanh".
+ */
+export function allowedValues(name: FieldName): string {
+  const spec = FIELDS[name];
+  if (spec.kind === 'enum') return `one of ${spec.values!.join(', ')}`;
+  const range = `${spec.min}..${spec.max}`;
+  if (spec.kind === 'int') return `an integer in ${range}`;
+  return `a number in ${range}${spec.kind === 'nullableNumber' ? ' or "default"' : ''}`;
+}
+
 /** A plain decimal number: optional sign, digits with an optional fraction, optional exponent (1e-3). */
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
@@ -164,7 +176,7 @@ function parseField(name: FieldName, raw: unknown): RunConfig[FieldName] {
   if (spec.kind === 'enum') {
     // Only a string names a value (String(['relu']) would too, silently).
     const v = typeof raw === 'string' ? raw : '';
-    if (!spec.values!.includes(v)) throw new ConfigError(name, `must be one of ${spec.values!.join(', ')}`, raw);
+    if (!spec.values!.includes(v)) throw new ConfigError(name, `must be ${allowedValues(name)}`, raw);
     return v as RunConfig[FieldName];
   }
   if (spec.kind === 'nullableNumber' && (raw === null || raw === '' || raw === 'default')) return null;
@@ -172,12 +184,8 @@ function parseField(name: FieldName, raw: unknown): RunConfig[FieldName] {
   // and Number('0x10') 16.
   const text = typeof raw === 'string' ? raw.trim() : raw;
   const v = typeof text === 'number' ? text : typeof text === 'string' && DECIMAL.test(text) ? Number(text) : NaN;
-  const range = `${spec.min}..${spec.max}${spec.kind === 'nullableNumber' ? ' or "default"' : ''}`;
-  if (spec.kind === 'int') {
-    if (!Number.isInteger(v) || v < spec.min! || v > spec.max!) throw new ConfigError(name, `must be an integer in ${range}`, raw);
-  } else if (!Number.isFinite(v) || v < spec.min! || v > spec.max!) {
-    throw new ConfigError(name, `must be a number in ${range}`, raw);
-  }
+  const ok = spec.kind === 'int' ? Number.isInteger(v) : Number.isFinite(v);
+  if (!ok || v < spec.min! || v > spec.max!) throw new ConfigError(name, `must be ${allowedValues(name)}`, raw);
   return v;
 }
 

@@ -9,8 +9,9 @@ import type { Rng } from './rng';
 
 /**
  * Options of an initialiser (the fields of RunConfig); each initialiser uses only its own (see {@link initWeights}).
- * gain null = default: calculateGain(activation) for kaiming_*, else 1; activation is the nonlinearity that
- * follows the layer.
+ * gain null = default: calculateGain(activation) for kaiming_*, else 1; activation is the network's hidden
+ * activation g, used for every layer including the output layer (as calling kaiming_normal_(w, nonlinearity=g) on
+ * each layer in PyTorch).
  */
 export type InitOptions = Pick<RunConfig, 'gain' | 'mean' | 'std' | 'low' | 'high' | 'value' | 'mode' | 'activation'>;
 
@@ -54,6 +55,11 @@ export function calculateGain(nonlinearity: Activation): number {
   }
 }
 
+/** The gain an initialiser uses: `gain` if given, else calculateGain(activation) for kaiming_*, else 1. */
+export function effectiveGain(name: InitName, gain: number | null, activation: Activation): number {
+  return gain ?? (name.startsWith('kaiming') ? calculateGain(activation) : 1);
+}
+
 /**
  * Standard deviation (normal variants) or bound (uniform variants, U(−bound, bound)) of the
  * variance-scaling initialisers:
@@ -64,7 +70,7 @@ export function calculateGain(nonlinearity: Activation): number {
  * @returns std (for *_normal) or bound (for *_uniform); throws RangeError for other names.
  */
 export function varianceScale(name: InitName, fanIn: number, fanOut: number, opts: Pick<InitOptions, 'gain' | 'mode' | 'activation'>): number {
-  const gain = opts.gain ?? (name.startsWith('kaiming') ? calculateGain(opts.activation) : 1);
+  const gain = effectiveGain(name, opts.gain, opts.activation);
   let variance: number;
   if (name.startsWith('xavier')) variance = (gain * gain * 2) / (fanIn + fanOut);
   else if (name.startsWith('kaiming')) variance = (gain * gain) / (opts.mode === 'fan_in' ? fanIn : fanOut);
@@ -76,7 +82,7 @@ export function varianceScale(name: InitName, fanIn: number, fanOut: number, opt
 /**
  * Orthogonal matrix times gain, as torch.nn.init.orthogonal_ (Saxe et al. 2014, "Exact solutions to the
  * nonlinear dynamics of learning in deep linear networks"): QR of a (max, min) Gaussian matrix, Q's columns
- * multiplied by sign(diag R), transposed back when fan_out < fan_in. QR by classical Gram–Schmidt applied
+ * multiplied by sign(diag R), transposed back when fan_out < fan_in. QR by modified Gram–Schmidt applied
  * twice ("twice is enough", Giraud et al. 2005), which yields diag R > 0, i.e. already the sign fix.
  * @returns row-major (fanOut, fanIn); rows orthonormal·gain if fanOut ≤ fanIn, else columns.
  */
@@ -123,7 +129,7 @@ export function orthogonal(fanOut: number, fanIn: number, gain: number, rng: Rng
  */
 export function initWeights(name: InitName, fanOut: number, fanIn: number, opts: InitOptions, rng: Rng): Float64Array {
   const w = new Float64Array(fanOut * fanIn);
-  const gain = opts.gain ?? 1;
+  const gain = effectiveGain(name, opts.gain, opts.activation);
   switch (name) {
     case 'zeros':
       return w;

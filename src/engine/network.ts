@@ -60,11 +60,6 @@ export interface Problem {
   readonly batch: Batch;
 }
 
-/** Depth L of a shape (number of weight layers). */
-export function depthOf(shape: NetworkShape): number {
-  return shape.widths.length - 1;
-}
-
 /** Identity of everything that forces a rebuild (buffers, pipelines) when it changes. */
 export function shapeKey(shape: NetworkShape): string {
   return `${shape.widths.join(',')}|m=${shape.m}|${shape.activation}|${shape.loss}`;

@@ -130,13 +130,9 @@ async function backendFor(name: BackendName): Promise<Backend> {
 }
 
 async function runOnce(cfg: RunConfig): Promise<void> {
+  let result: RunResult;
   try {
-    const result = await runStep(cfg, await backendFor(cfg.backend));
-    state.lastResult = result;
-    state.lastResultJson = toJson(result);
-    showResult(result);
-    state.runs += 1;
-    history.replaceState(null, '', `${location.pathname}${urlForConfig(cfg)}`);
+    result = await runStep(cfg, await backendFor(cfg.backend));
   } catch (e) {
     showError(describe(e));
     // Anything but a refused size may have left the backend unusable (e.g. a lost GPU device): reopen next time.
@@ -144,7 +140,13 @@ async function runOnce(cfg: RunConfig): Promise<void> {
       opened.backend.destroy();
       opened = null;
     }
+    return;
   }
+  state.lastResult = result;
+  state.lastResultJson = toJson(result);
+  state.runs += 1;
+  history.replaceState(null, '', `${location.pathname}${urlForConfig(cfg)}`);
+  showResult(result);
 }
 
 /** Run `cfg` now, or after the run in progress (a newer request replaces an older waiting one). */

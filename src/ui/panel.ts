@@ -6,7 +6,7 @@
  * and a tooltip with its allowed range.
  */
 import GUI, { type Controller } from 'lil-gui';
-import { FIELDS, PRESET_NAMES, type FieldName, type InitName } from '../engine/config';
+import { allowedValues, FIELDS, PRESET_NAMES, type FieldName, type InitName } from '../engine/config';
 import { INIT_PARAM_FIELDS, INIT_PARAMS, type InitParamField } from '../engine/init';
 import { FIELD_NAMES, type FormValues } from './form';
 
@@ -29,15 +29,6 @@ const LABELS: Partial<Record<FieldName, string>> = {
   outputDim: 'outputDim n[L]',
 };
 
-/** The allowed values of a field, as shown in its tooltip. */
-function allowedText(name: FieldName): string {
-  const spec = FIELDS[name];
-  if (spec.kind === 'enum') return `one of ${spec.values!.join(', ')}`;
-  const range = `${spec.min}..${spec.max}`;
-  if (spec.kind === 'int') return `integer in ${range}`;
-  if (spec.kind === 'nullableNumber') return `"default" or a number in ${range}`;
-  return `number in ${range}`;
-}
 
 export class Panel {
   private readonly gui: GUI;
@@ -71,7 +62,7 @@ export class Panel {
         }
         handlers.onEdit(name);
       });
-      this.tag(c, name, allowedText(name));
+      this.tag(c, name, allowedValues(name));
     }
     this.runButton = this.gui.add({ run: () => handlers.onRun() }, 'run').name('Run');
     this.runButton.domElement.dataset.field = 'run';

@@ -17,6 +17,6 @@ export function ceilDiv(a: number, b: number): number {
 export function foldWorkgroups(groups: number, maxPerDim: number, what: string): [number, number] {
   if (groups <= maxPerDim) return [Math.max(groups, 1), 1];
   const y = ceilDiv(groups, maxPerDim);
-  if (y > maxPerDim) throw new LimitError('maxComputeWorkgroupsPerDimension', groups, maxPerDim * maxPerDim, `${what} (workgroups, folded into 2 dimensions)`);
+  if (y > maxPerDim) throw new LimitError('maxComputeWorkgroupsPerDimension', y, maxPerDim, `${what} (${groups} workgroups folded into 2 dimensions: the second)`);
   return [ceilDiv(groups, y), y];
 }

@@ -63,8 +63,6 @@ export interface StatsPlan {
 export interface MemoryPlan {
   arenas: Record<ArenaName, ArenaPlan>;
   stats: StatsPlan;
-  /** Bytes of every buffer of the network, arenas and statistics. */
-  totalBytes: number;
 }
 
 const ARENA_DESCRIPTION: Record<ArenaName, string> = {
@@ -141,14 +139,13 @@ export function planMemory(shape: NetworkShape, limits: EngineLimits): MemoryPla
     labels: arena('labels', [m], align),
     loss: arena('loss', [m], align),
   };
-  // Every offset must also fit in a u32 element index (shaders/stats.wgsl): guaranteed by maxBufferSize ≤ 16 GiB.
+  // Element indices are u32 in the shaders: WebGpuBackend requests binding sizes of at most 4 GiB (MAX_BINDING_BYTES).
   const bindLimit = Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize);
   const limitName = limits.maxStorageBufferBindingSize <= limits.maxBufferSize ? 'maxStorageBufferBindingSize' : 'maxBufferSize';
   for (const a of Object.values(arenas)) {
     if (a.bytes > bindLimit) throw new LimitError(limitName, a.bytes, bindLimit, `the buffer of ${ARENA_DESCRIPTION[a.name]} (bytes)`);
   }
   const stats = planStats(arenas, L);
-  const statsBytes = stats.work.byteLength + stats.tensors.byteLength + (stats.numWork + stats.tensorList.length) * MOMENTS_BYTES;
   if (stats.numWork * MOMENTS_BYTES > bindLimit) {
     throw new LimitError(limitName, stats.numWork * MOMENTS_BYTES, bindLimit, 'the statistics partials (bytes)');
   }
@@ -161,6 +158,5 @@ export function planMemory(shape: NetworkShape, limits: EngineLimits): MemoryPla
     foldWorkgroups(ceilDiv(n[l] * m, WORKGROUP.elementwise), maxDim, `a^[${l}] = g(z)`);
   }
   foldWorkgroups(stats.numWork, maxDim, 'statistics');
-  const totalBytes = Object.values(arenas).reduce((s, a) => s + a.bytes, 0) + statsBytes;
-  return { arenas, stats, totalBytes };
+  return { arenas, stats };
 }

@@ -52,7 +52,7 @@ export class PipelineCache {
         buffer: { type: use === 'uniform' ? 'uniform' : use === 'read' ? 'read-only-storage' : 'storage' },
       })),
     });
-    const pipeline = this.device.createComputePipeline({
+    const pipeline = await this.device.createComputePipelineAsync({
       label: variant.key,
       layout: this.device.createPipelineLayout({ label: variant.key, bindGroupLayouts: [layout] }),
       compute: { module, entryPoint: 'main' },

@@ -42,6 +42,10 @@ export function decodeMoments(bytes: ArrayBuffer, count: number): Moments[] {
   return out;
 }
 
+/**
+ * The compiled form of one network shape: its buffers (memory-plan.ts), bind groups and the dispatches of a step.
+ * Calls must not overlap: await each step() before the next call.
+ */
 export class NetworkProgram {
   private readonly buffers = {} as Record<ArenaName, GPUBuffer>;
   private readonly statsBuffers: { work: GPUBuffer; tensors: GPUBuffer; partials: GPUBuffer; results: GPUBuffer; readback: GPUBuffer };
@@ -76,7 +80,12 @@ export class NetworkProgram {
    */
   static async build(device: GPUDevice, cache: PipelineCache, shape: NetworkShape, plan: MemoryPlan): Promise<NetworkProgram> {
     const program = new NetworkProgram(device, shape, plan);
-    await program.record(cache);
+    try {
+      await program.record(cache);
+    } catch (e) {
+      program.destroy(); // its buffers exist already
+      throw e;
+    }
     return program;
   }
 
@@ -168,7 +177,10 @@ export class NetworkProgram {
       ceilDiv(s.tensorList.length, WORKGROUP.statsMerge));
   }
 
-  /** Upload the weights, biases and batch of a problem of this program's shape (one write per arena). */
+  /**
+   * Upload the weights, biases and batch of a problem of this program's shape (one write per arena).
+   * @throws RangeError if a W, b, X, Y or labels array is longer than its planned region.
+   */
   load(problem: Problem): void {
     const write = (arena: ArenaName, parts: readonly ArrayLike<number>[], firstRegion = 0, type: 'f32' | 'u32' = 'f32') => {
       const plan = this.plan.arenas[arena];
@@ -203,23 +215,30 @@ export class NetworkProgram {
     return moments;
   }
 
-  /** Every tensor of the last step, read back (for tests; one copy of each arena). */
+  /**
+   * Every tensor of the last step as float32, read back (for tests and the bench: one staging copy of each arena,
+   * allocated per call). Layout as Tensors (backend.ts): a has L+1 entries (a^[0] = x), the others L.
+   */
   async readTensors(): Promise<Tensors> {
     const read = async (arena: ArenaName): Promise<Float32Array[]> => {
       const plan = this.plan.arenas[arena];
       const staging = this.device.createBuffer({ label: `read ${arena}`, size: plan.bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-      const encoder = this.device.createCommandEncoder();
-      encoder.copyBufferToBuffer(this.buffers[arena], 0, staging, 0, plan.bytes);
-      this.device.queue.submit([encoder.finish()]);
-      await staging.mapAsync(GPUMapMode.READ);
-      const all = new Float32Array(staging.getMappedRange().slice(0));
-      staging.destroy();
-      return plan.regions.map((r) => all.slice(r.offset / 4, r.offset / 4 + r.elements));
+      try {
+        const encoder = this.device.createCommandEncoder();
+        encoder.copyBufferToBuffer(this.buffers[arena], 0, staging, 0, plan.bytes);
+        this.device.queue.submit([encoder.finish()]);
+        await staging.mapAsync(GPUMapMode.READ);
+        const all = new Float32Array(staging.getMappedRange().slice(0));
+        return plan.regions.map((r) => all.slice(r.offset / 4, r.offset / 4 + r.elements));
+      } finally {
+        staging.destroy();
+      }
     };
     const [z, a, dA, dZ, dW, db, loss] = await Promise.all((['z', 'a', 'dA', 'dZ', 'dW', 'db', 'loss'] as const).map(read));
     return { z, a, dA, dZ, dW, db, lossPerExample: loss[0] };
   }
 
+  /** Release every buffer of the program; it is unusable afterwards. */
   destroy(): void {
     for (const b of Object.values(this.buffers)) b.destroy();
     for (const b of Object.values(this.statsBuffers)) b.destroy();

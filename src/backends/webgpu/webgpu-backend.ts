@@ -40,6 +40,12 @@ async function withErrorScopes<T>(device: GPUDevice, what: string, work: () => P
   return result.value;
 }
 
+/** Largest buffer and binding size requested (4 GiB): the kernels index elements with u32. */
+export const MAX_BINDING_BYTES = 2 ** 32;
+
+/**
+ * The WebGPU backend (see the file comment). One network at a time; calls must not overlap (await each).
+ */
 export class WebGpuBackend implements Backend {
   readonly name = 'webgpu' as const;
   readonly cache: PipelineCache;
@@ -64,8 +70,8 @@ export class WebGpuBackend implements Backend {
     const device = await adapter.requestDevice({
       label: 'gradscope',
       requiredLimits: {
-        maxBufferSize: adapter.limits.maxBufferSize,
-        maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
+        maxBufferSize: Math.min(adapter.limits.maxBufferSize, MAX_BINDING_BYTES),
+        maxStorageBufferBindingSize: Math.min(adapter.limits.maxStorageBufferBindingSize, MAX_BINDING_BYTES),
       },
     });
     const info = adapter.info;
