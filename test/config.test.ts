@@ -239,3 +239,21 @@ describe('number syntax', () => {
     expect(() => resolveConfig({ gain: 'nan' })).toThrow(/--gain.*0\.\.1000000 or "default"/);
   });
 });
+
+describe('presets as the issue and README define them (literal values, not the PRESETS table)', () => {
+  const digits50 = { input: 'digits', depth: 50, width: 128, inputDim: 64, outputDim: 10, loss: 'softmax-xent', batch: 64 };
+  const cases: Record<string, object> = {
+    'relu-he': { ...digits50, activation: 'relu', init: 'kaiming_normal', gain: null, mode: 'fan_in' },
+    'relu-xavier': { ...digits50, activation: 'relu', init: 'xavier_normal', gain: null },
+    'tanh-xavier': { ...digits50, activation: 'tanh', init: 'xavier_normal', gain: null },
+    'tanh-large': { ...digits50, activation: 'tanh', init: 'normal', mean: 0, std: 1 },
+    'seed-explode': { depth: 150, width: 2, inputDim: 2, outputDim: 2, input: 'ones', activation: 'identity', init: 'identity', gain: 1.5, bias: 0, loss: 'sum' },
+    'seed-vanish': { depth: 150, width: 2, inputDim: 2, outputDim: 2, input: 'ones', activation: 'identity', init: 'identity', gain: 0.5, bias: 0, loss: 'sum' },
+  };
+  for (const [name, want] of Object.entries(cases)) {
+    it(name, () => expect(resolveConfig({ preset: name })).toMatchObject({ preset: name, ...want }));
+  }
+  it('the defaults are the relu-he network (the GUI opens on it)', () => {
+    expect(resolveConfig({})).toMatchObject(cases['relu-he']);
+  });
+});
