@@ -148,10 +148,10 @@ describe('scheduler rules', () => {
     // 2000 layers of 4096×4096 float32 weights: 134 GB, far past any binding limit. The plan refuses it before
     // any buffer exists, so neither weights nor data are needed.
     const huge = { widths: Array(2001).fill(4096), m: 64, activation: 'relu' as const, loss: 'sum' as const };
-    const t0 = performance.now();
+    const builds = gpu.builds;
     await expect(gpu.setProblem({ shape: huge, params: { W: [], b: [] }, batch: makeProblem(small).batch }))
       .rejects.toThrow(/device limit (maxStorageBufferBindingSize|maxBufferSize)/);
-    expect(performance.now() - t0).toBeLessThan(5000); // refused from the plan, nothing allocated
+    expect(gpu.builds).toBe(builds); // refused from the plan: no buffer was made
     const after = await runStep(small, gpu);
     expect(after.layers.map((l) => l.a.max)).toEqual(before.layers.map((l) => l.a.max));
   });
