@@ -27,6 +27,26 @@ export const STAT_NAMES: readonly StatName[] = [
   'count', 'mean', 'std', 'rms', 'l2', 'min', 'max', 'zeroFraction', 'nanCount', 'infCount',
 ];
 
+type Counts = Pick<Moments, 'count' | 'min' | 'max' | 'zeros' | 'nans' | 'infs'>;
+type CountStats = Pick<Stats, 'count' | 'min' | 'max' | 'zeroFraction' | 'nanCount' | 'infCount'>;
+
+/** The statistics that follow from the counts alone; min/max over non-NaN values, NaN if every value is NaN. */
+function countStats(c: Counts): CountStats {
+  const allNan = c.nans === c.count;
+  return {
+    count: c.count, min: allNan ? NaN : c.min, max: allNan ? NaN : c.max,
+    zeroFraction: c.zeros / c.count, nanCount: c.nans, infCount: c.infs,
+  };
+}
+
+/** The whole Stats when a NaN or ±∞ decides the moments (the special-value semantics of {@link Stats}), else null. */
+function nonFiniteStats(base: CountStats): Stats | null {
+  if (base.nanCount > 0) return { ...base, mean: NaN, std: NaN, rms: NaN, l2: NaN };
+  if (base.infCount === 0) return null;
+  const mean = base.min === -Infinity && base.max === Infinity ? NaN : base.max === Infinity ? Infinity : -Infinity;
+  return { ...base, mean, std: NaN, rms: Infinity, l2: Infinity };
+}
+
 /**
  * Statistics of a tensor in float64, two passes (mean, then squared deviations); the oracle for the GPU
  * reduction. Every value is scaled by a power of two S near max|x| (exact, as LAPACK dnrm2 scales by max|x|),
@@ -51,13 +71,9 @@ export function computeStats(x: ArrayLike<number>): Stats {
     const av = Math.abs(v);
     if (av > maxAbs) maxAbs = av;
   }
-  if (nan === n) { min = NaN; max = NaN; }
-  const base = { count: n, min, max, zeroFraction: zeros / n, nanCount: nan, infCount: inf };
-  if (nan > 0) return { ...base, mean: NaN, std: NaN, rms: NaN, l2: NaN };
-  if (inf > 0) {
-    const mean = min === -Infinity && max === Infinity ? NaN : (max === Infinity ? Infinity : -Infinity);
-    return { ...base, mean, std: NaN, rms: Infinity, l2: Infinity };
-  }
+  const base = countStats({ count: n, min, max, zeros, nans: nan, infs: inf });
+  const special = nonFiniteStats(base);
+  if (special) return special;
   // S = 2^e with 2^e ≤ max|x| (about): dividing by S is exact, and |x/S| < 4.
   const scale = maxAbs > 0 ? 2 ** Math.min(1023, Math.max(-1074, Math.floor(Math.log2(maxAbs)))) : 1;
   let sum = 0;
@@ -110,20 +126,9 @@ export interface Moments {
  */
 export function statsFromMoments(mo: Moments): Stats {
   const n = mo.count;
-  const allNan = mo.nans === n;
-  const base = {
-    count: n,
-    min: allNan ? NaN : mo.min,
-    max: allNan ? NaN : mo.max,
-    zeroFraction: mo.zeros / n,
-    nanCount: mo.nans,
-    infCount: mo.infs,
-  };
-  if (mo.nans > 0) return { ...base, mean: NaN, std: NaN, rms: NaN, l2: NaN };
-  if (mo.infs > 0) {
-    const mean = mo.min === -Infinity && mo.max === Infinity ? NaN : (mo.max === Infinity ? Infinity : -Infinity);
-    return { ...base, mean, std: NaN, rms: Infinity, l2: Infinity };
-  }
+  const base = countStats(mo);
+  const special = nonFiniteStats(base);
+  if (special) return special;
   // Deviations are halved, d = (x − K)/2, so that x − K cannot overflow float32.
   const meanDev = mo.devScale > 0 ? mo.devSum / n : 0;
   const mean = mo.shift + 2 * mo.devScale * meanDev;
