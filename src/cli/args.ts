@@ -4,7 +4,7 @@
  * resolveConfig validates them and throws ConfigError naming the field and its allowed range.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { allowedValues, DEFAULT_CONFIG, FIELDS, PRESETS, PRESET_NAMES, type FieldName, type RawConfig } from '../engine/config';
+import { allowedValues, DEFAULT_CONFIG, DEFAULT_GAIN, FIELDS, PRESETS, PRESET_NAMES, type FieldName, type RawConfig } from '../engine/config';
 
 /** What the user asked for: the raw config fields (strings as typed) and the outputs. */
 export interface CliArgs {
@@ -54,12 +54,12 @@ const FIELD_NAMES = Object.keys(FIELDS) as FieldName[];
 
 function defaultText(name: FieldName): string {
   const v = DEFAULT_CONFIG[name];
-  return v === null ? '"default"' : String(v);
+  return v === null ? `"${DEFAULT_GAIN}"` : String(v);
 }
 
 function presetSummary(name: string): string {
   const fields = (Object.entries(PRESETS[name]) as [FieldName, unknown][])
-    .map(([k, v]) => `${FIELDS[k].flag} ${v === null ? 'default' : v}`);
+    .map(([k, v]) => `${FIELDS[k].flag} ${v === null ? DEFAULT_GAIN : v}`);
   return `  ${name.padEnd(13)} ${fields.join(' ')}`;
 }
 

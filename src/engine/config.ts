@@ -63,6 +63,9 @@ export interface RunConfig {
   backend: BackendName;
 }
 
+/** What a user types for a gain of null: the init's default gain. */
+export const DEFAULT_GAIN = 'default';
+
 /** A field the user can set, with its CLI flag and its allowed values. */
 interface FieldSpec {
   flag: string;
@@ -165,7 +168,7 @@ export function allowedValues(name: FieldName): string {
   if (spec.kind === 'enum') return `one of ${spec.values!.join(', ')}`;
   const range = `${spec.min}..${spec.max}`;
   if (spec.kind === 'int') return `an integer in ${range}`;
-  return `a number in ${range}${spec.kind === 'nullableNumber' ? ' or "default"' : ''}`;
+  return `a number in ${range}${spec.kind === 'nullableNumber' ? ` or "${DEFAULT_GAIN}"` : ''}`;
 }
 
 /** A plain decimal number: optional sign, digits with an optional fraction, optional exponent (1e-3). */
@@ -179,7 +182,7 @@ function parseField(name: FieldName, raw: unknown): RunConfig[FieldName] {
     if (!spec.values!.includes(v)) throw new ConfigError(name, `must be ${allowedValues(name)}`, raw);
     return v as RunConfig[FieldName];
   }
-  if (spec.kind === 'nullableNumber' && (raw === null || raw === '' || raw === 'default')) return null;
+  if (spec.kind === 'nullableNumber' && (raw === null || raw === '' || raw === DEFAULT_GAIN)) return null;
   // Only a number or a plain decimal string is a number: Number(null), Number(true), Number([]) would give 0 or 1,
   // and Number('0x10') 16.
   const text = typeof raw === 'string' ? raw.trim() : raw;

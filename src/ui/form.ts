@@ -4,7 +4,7 @@
  * resolveConfig parses them, so "abc" or "-3" reach the one validator (and its ConfigError) instead of being
  * dropped or clamped by the widget.
  */
-import { FIELDS, type FieldName, type RawConfig, type RunConfig } from '../engine/config';
+import { DEFAULT_GAIN, FIELDS, type FieldName, type RawConfig, type RunConfig } from '../engine/config';
 
 /** Field names in panel order. */
 export const FIELD_NAMES = Object.keys(FIELDS) as FieldName[];
@@ -12,15 +12,12 @@ export const FIELD_NAMES = Object.keys(FIELDS) as FieldName[];
 /** What the panel shows: preset name plus each field as text (enums: the value itself). */
 export type FormValues = { preset: string } & Record<FieldName, string>;
 
-/** The text the panel shows for a gain of null (the init's default gain). */
-export const DEFAULT_GAIN_TEXT = 'default';
-
 /** The form showing a validated config: numbers with String(), gain null as "default". */
 export function formFromConfig(cfg: RunConfig): FormValues {
   const form = { preset: cfg.preset } as FormValues;
   for (const name of FIELD_NAMES) {
     const v = cfg[name];
-    form[name] = v === null ? DEFAULT_GAIN_TEXT : String(v);
+    form[name] = v === null ? DEFAULT_GAIN : String(v);
   }
   return form;
 }

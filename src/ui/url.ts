@@ -2,7 +2,7 @@
  * URL query parameters ⇄ config. Keys are the RunConfig field names (`?preset=seed-explode&depth=30`);
  * values are validated by resolveConfig like every other input.
  */
-import { FIELDS, resolveConfig, type FieldName, type RawConfig, type RunConfig } from '../engine/config';
+import { DEFAULT_GAIN, FIELDS, resolveConfig, type FieldName, type RawConfig, type RunConfig } from '../engine/config';
 
 const KEYS = new Set<string>(['preset', ...Object.keys(FIELDS)]);
 
@@ -38,7 +38,7 @@ export function urlForConfig(cfg: RunConfig): string {
   const params = new URLSearchParams();
   if (cfg.preset !== 'custom') params.set('preset', cfg.preset);
   for (const key of Object.keys(FIELDS) as FieldName[]) {
-    if (cfg[key] !== base[key]) params.set(key, cfg[key] === null ? 'default' : String(cfg[key]));
+    if (cfg[key] !== base[key]) params.set(key, cfg[key] === null ? DEFAULT_GAIN : String(cfg[key]));
   }
   const text = params.toString();
   return text === '' ? '' : `?${text}`;
