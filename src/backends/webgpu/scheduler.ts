@@ -182,16 +182,16 @@ export class NetworkProgram {
    * @throws RangeError if a W, b, X, Y or labels array is longer than its planned region.
    */
   load(problem: Problem): void {
-    const write = (arena: ArenaName, parts: readonly ArrayLike<number>[], firstRegion = 0, type: 'f32' | 'u32' = 'f32') => {
+    const write = (arena: ArenaName, parts: readonly ArrayLike<number>[], type: 'f32' | 'u32' = 'f32') => {
       const plan = this.plan.arenas[arena];
       const staging = type === 'f32' ? new Float32Array(plan.bytes / 4) : new Uint32Array(plan.bytes / 4);
-      parts.forEach((p, i) => staging.set(p, plan.regions[firstRegion + i].offset / 4));
+      parts.forEach((p, i) => staging.set(p, plan.regions[i].offset / 4));
       this.device.queue.writeBuffer(this.buffers[arena], 0, staging);
     };
     write('W', problem.params.W);
     write('b', problem.params.b);
     write('y', [problem.batch.Y]);
-    write('labels', [problem.batch.labels], 0, 'u32');
+    write('labels', [problem.batch.labels], 'u32');
     const a0 = this.plan.arenas.a.regions[0];
     this.device.queue.writeBuffer(this.buffers.a, a0.offset, problem.batch.X);
   }

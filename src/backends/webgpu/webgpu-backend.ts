@@ -7,7 +7,7 @@ import type { Backend, Tensors } from '../backend';
 import { shapeKey, TENSOR_NAMES, type NetworkShape, type Problem } from '../../engine/network';
 import type { LayerReport, StepResult } from '../../engine/result';
 import { statsFromMoments, type Stats } from '../../stats/stats';
-import { planMemory, type EngineLimits } from './memory-plan';
+import { planMemory, type EngineLimits, type MemoryPlan } from './memory-plan';
 import { PipelineCache } from './pipelines';
 import { NetworkProgram } from './scheduler';
 
@@ -52,6 +52,8 @@ export class WebGpuBackend implements Backend {
   /** How many times buffers and bind groups were built (a rebuild happens only when the shape changes). */
   builds = 0;
   private program: NetworkProgram | null = null;
+  /** The last memory plan and its shape key: runStep's checkLimits and setProblem plan the same shape once. */
+  private planned: { key: string; plan: MemoryPlan } | null = null;
   private lost: string | null = null;
 
   private constructor(readonly device: GPUDevice, readonly adapter: string) {
@@ -85,13 +87,20 @@ export class WebGpuBackend implements Backend {
   }
 
   checkLimits(shape: NetworkShape): void {
-    planMemory(shape, this.limits);
+    this.planFor(shape);
+  }
+
+  /** planMemory for this device, remembered for the last shape. @throws LimitError as planMemory. */
+  private planFor(shape: NetworkShape): MemoryPlan {
+    const key = shapeKey(shape);
+    if (this.planned?.key !== key) this.planned = { key, plan: planMemory(shape, this.limits) };
+    return this.planned.plan;
   }
 
   async setProblem(problem: Problem): Promise<void> {
     this.assertAlive();
     if (!this.program || shapeKey(this.program.shape) !== shapeKey(problem.shape)) {
-      const plan = planMemory(problem.shape, this.limits); // throws LimitError before any allocation
+      const plan = this.planFor(problem.shape); // throws LimitError before any allocation
       this.program?.destroy();
       this.program = null;
       this.program = await withErrorScopes(this.device, 'building the network',
