@@ -142,6 +142,8 @@ test('a bad field value is reported with its range and the last result stays', a
   await expect(error).toContainText('depth');
   await expect(error).toContainText('1..100000'); // MAX_DEPTH, the README's allowed range
   await expect(page.locator('[data-field="depth"]')).toHaveClass(/invalid/);
+  // …and the class is visible: the field is outlined (the style must match lil-gui's own class names).
+  await expect(page.locator('[data-field="depth"]')).toHaveCSS('outline-style', 'solid');
   expect(await page.evaluate(() => window.gradscope.error)).toContain('depth');
   // Nothing ran and nothing was lost: same run count, same result, charts and table still there.
   await page.waitForTimeout(500);
