@@ -58,10 +58,10 @@ function markerPlugin(marker: Marker): Plugin<'line'> {
   };
 }
 
-/** A tick label: plain for 0.001 ≤ |v| < 10^5 (3 significant digits), else like "1.5e-23". */
+/** A tick label: plain for 0.0001 ≤ |v| < 10^5 (3 significant digits), else like "1.5e-23". */
 function tickLabel(v: number): string {
   const a = Math.abs(v);
-  if (a === 0 || (a >= 1e-3 && a < 1e5)) return String(Number(v.toPrecision(3)));
+  if (a === 0 || (a >= 1e-4 && a < 1e5)) return String(Number(v.toPrecision(3)));
   const [mantissa, exponent] = v.toExponential(2).split('e');
   return `${Number(mantissa)}e${exponent}`;
 }
@@ -69,7 +69,7 @@ function tickLabel(v: number): string {
 /** The label of 10^e on a log axis, e.g. "1e+300", "0.01", "3.16e-5"; works beyond float64's range. */
 function logTickLabel(e: number): string {
   const whole = Math.floor(e + 1e-9);
-  if (whole >= -3 && whole < 5) return tickLabel(10 ** e);
+  if (whole >= -4 && whole < 5) return tickLabel(10 ** e);
   const mantissa = Number((10 ** Math.max(0, e - whole)).toPrecision(3));
   return `${mantissa}e${whole >= 0 ? '+' : ''}${whole}`;
 }
