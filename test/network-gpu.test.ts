@@ -14,9 +14,9 @@ import { runStep } from '../src/engine/run';
 import { STAT_NAMES } from '../src/stats/stats';
 import { gpuBackend, releaseGpu } from './helpers/gpu';
 import { relativeError } from './helpers/compare';
+import { TEST_SEED as SEED } from './helpers/seed';
 
 afterAll(releaseGpu);
-const SEED = Date.now() % 2 ** 32;
 
 /**
  * Tolerance of GPU (float32) vs CPU (float64) on whole networks: each layer adds ≈ √n·2^-24 relative error

@@ -1,47 +1,87 @@
 /**
- * shaders/stats.wgsl (partial + merge) against the float64 computeStats, exact integer sums, special values by
- * bit pattern, huge values and constant tensors.
+ * shaders/stats.wgsl through the StatsReducer the scheduler uses (planReduction → pass 1, merges, pass 2, merges),
+ * against the float64 computeStats: property tests (fast-check) over adversarial tensors — outliers first, last and
+ * in the middle, large offsets with small noise, mixed magnitudes 1e-30..1e30, sizes around chunk and merge
+ * boundaries, any element order — exact integer sums, special values by bit pattern, subnormals decoded exactly.
  */
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { kernels } from '../src/backends/webgpu/kernels';
-import { MOMENTS_BYTES, STATS_CHUNK } from '../src/backends/webgpu/memory-plan';
-import { decodeMoments } from '../src/backends/webgpu/scheduler';
+import { Recorder, encodeDispatches } from '../src/backends/webgpu/recorder';
+import { MERGE_FAN_IN, planReduction, STATS_CHUNK } from '../src/backends/webgpu/reduction-plan';
+import { StatsReducer } from '../src/backends/webgpu/stats-reducer';
 import { createRng } from '../src/engine/rng';
 import { computeStats, statsFromMoments, type Stats } from '../src/stats/stats';
 import { gpuBackend, releaseGpu } from './helpers/gpu';
-import { runKernel } from './helpers/kernel-runner';
+import { SEED_NOTE, TEST_SEED } from './helpers/seed';
 
 afterAll(releaseGpu);
-const SEED = Date.now() % 2 ** 32;
-const note = `(random seed ${SEED})`;
+
+/** NaN elements between and after the tensors: a work item that reads past its end counts a NaN and fails. */
+const GAP = 7;
+
+/** Statistics of several tensors laid out in one buffer with NaN gaps, reduced the way the scheduler does. */
+async function gpuStats(tensors: readonly Float32Array[]): Promise<Stats[]> {
+  const gpu = await gpuBackend();
+  const rec = new Recorder(gpu.device, gpu.cache);
+  try {
+    const total = tensors.reduce((s, t) => s + t.length + GAP, GAP);
+    const data = new Float32Array(total).fill(NaN);
+    const reduced = [];
+    let offset = GAP;
+    for (const t of tensors) {
+      data.set(t, offset);
+      reduced.push({ source: 0, start: offset, count: t.length });
+      offset += t.length + GAP;
+    }
+    const buffer = rec.buffer('test data', data.byteLength);
+    gpu.device.queue.writeBuffer(buffer, 0, data);
+    const reducer = await StatsReducer.build(rec, planReduction(reduced), [buffer], 'test stats');
+    const encoder = gpu.device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    encodeDispatches(pass, reducer.dispatches);
+    pass.end();
+    reducer.copyResults(encoder);
+    gpu.device.queue.submit([encoder.finish()]);
+    return (await reducer.read()).map(statsFromMoments);
+  } finally {
+    rec.destroy();
+  }
+}
 
 /**
- * Statistics of several tensors in one data buffer, through both kernels, the way the scheduler lays them out:
- * each tensor split into work items of STATS_CHUNK elements.
+ * The accuracy shaders/stats.wgsl claims, as a check against float64: counts, min, max exact; rms and l2 within
+ * 1e-5 relative; mean and std within 1e-5 of the std (the spread around the mean) plus 1e-9 of the rms.
  */
-async function gpuStats(tensors: Float32Array[]): Promise<Stats[]> {
-  const gpu = await gpuBackend();
-  const total = tensors.reduce((s, t) => s + t.length, 0);
-  const data = new Float32Array(total);
-  const work: number[] = [];
-  const ranges: number[] = [];
-  let offset = 0;
-  for (const t of tensors) {
-    data.set(t, offset);
-    ranges.push(work.length / 4, Math.ceil(t.length / STATS_CHUNK));
-    for (let s = 0; s < t.length; s += STATS_CHUNK) work.push(offset + s, offset + Math.min(s + STATS_CHUNK, t.length), offset, 0);
-    offset += t.length;
-  }
-  const numWork = work.length / 4;
-  const [partials] = await runKernel(gpu, kernels.statsPartial(),
-    [{ input: data }, { input: Uint32Array.from(work) }, { output: numWork * MOMENTS_BYTES / 4 }, { uniform: [0, numWork] }], numWork);
-  const [results] = await runKernel(gpu, kernels.statsMerge(),
-    [{ input: partials }, { input: Uint32Array.from(ranges) }, { output: tensors.length * MOMENTS_BYTES / 4 }, { uniform: [0, tensors.length] }], Math.ceil(tensors.length / 64));
-  return decodeMoments(results.buffer as ArrayBuffer, tensors.length).map(statsFromMoments);
+function expectStats(got: Stats, ref: Stats, what: string): void {
+  expect([got.count, got.nanCount, got.infCount, got.zeroFraction, got.min, got.max], `${what}: counts, min, max`)
+    .toEqual([ref.count, ref.nanCount, ref.infCount, ref.zeroFraction, ref.min, ref.max]);
+  for (const k of ['rms', 'l2'] as const) expect(Math.abs(got[k] - ref[k]), `${what}: ${k} ${got[k]} vs ${ref[k]}`).toBeLessThanOrEqual(1e-5 * ref[k]);
+  const tol = 1e-5 * ref.std + 1e-9 * ref.rms;
+  for (const k of ['mean', 'std'] as const) expect(Math.abs(got[k] - ref[k]), `${what}: ${k} ${got[k]} vs ${ref[k]}`).toBeLessThanOrEqual(tol);
 }
 
 const iota = (n: number) => Float32Array.from({ length: n }, (_, i) => i + 1);
 const fromBits = (bits: number[]) => new Float32Array(Uint32Array.from(bits).buffer);
+
+describe('reduction plan', () => {
+  it('one chunk writes its result directly; more chunks merge in levels of ≤ 64 down to record t', () => {
+    const sizes = [1, STATS_CHUNK, STATS_CHUNK + 1, 64 * STATS_CHUNK + 1];
+    const plan = planReduction(sizes.map((count, t) => ({ source: t % 2, start: 0, count })));
+    expect(plan.tensors).toBe(4);
+    const outs = (t: number) => Array.from({ length: plan.work.length / 4 }, (_, w) => w).filter((w) => plan.work[4 * w + 2] === t).map((w) => plan.work[4 * w + 3]);
+    expect(outs(0)).toEqual([0]);
+    expect(outs(1)).toEqual([1]);
+    expect(outs(2)).toHaveLength(2);
+    expect(outs(3)).toHaveLength(65);
+    // Tensor 3: 65 partials → 2 groups → 1: two levels; every merge reads ≤ 64 records.
+    expect(plan.levels).toHaveLength(2);
+    for (let i = 0; i < plan.merges.length / 4; i++) expect(plan.merges[4 * i + 1]).toBeLessThanOrEqual(MERGE_FAN_IN);
+    const finals = Array.from({ length: plan.merges.length / 4 }, (_, i) => plan.merges[4 * i + 2]).filter((o) => o < plan.tensors);
+    expect(finals.sort()).toEqual([2, 3]);
+    // Work items are grouped by source: one dispatch per source buffer.
+    expect(plan.sources.map((s) => s.source)).toEqual([0, 1]);
+  });
+});
 
 describe('stats.wgsl', () => {
   it('sums of 1..64, 1..65, 1..256 are exact (2080, 2145, 32896), 100 runs', async () => {
@@ -49,27 +89,64 @@ describe('stats.wgsl', () => {
       const [a, b, c] = await gpuStats([iota(64), iota(65), iota(256)]);
       expect([a.mean * a.count, b.mean * b.count, c.mean * c.count]).toEqual([2080, 2145, 32896]);
       expect([a.min, a.max, c.min, c.max]).toEqual([1, 64, 1, 256]);
-      // Σk² = n(n+1)(2n+1)/6; rms² · n must reproduce it (one sqrt and one square: 1e-15 relative).
+      // Σk² = n(n+1)(2n+1)/6: rms² · n must reproduce it (one sqrt and one square: 1e-15 relative).
       for (const [s, n] of [[a, 64], [b, 65], [c, 256]] as const) {
         expect(Math.abs(s.rms ** 2 * n / (n * (n + 1) * (2 * n + 1) / 6) - 1)).toBeLessThan(1e-14);
       }
     }
   });
 
-  it(`random tensors of odd lengths across chunk boundaries match float64 ${note}`, async () => {
-    const rng = createRng(SEED, 'stats');
-    const lengths = [1, 3, 17, STATS_CHUNK - 1, STATS_CHUNK + 1, 9001, 3 * STATS_CHUNK + 7];
+  it(`random tensors of odd lengths across chunk and merge boundaries match float64 ${SEED_NOTE}`, async () => {
+    const rng = createRng(TEST_SEED, 'stats');
+    const lengths = [1, 3, 17, STATS_CHUNK - 1, STATS_CHUNK + 1, 9001, 64 * STATS_CHUNK - 1, 64 * STATS_CHUNK + 1];
     const tensors = lengths.map((n) => Float32Array.from({ length: n }, () => 5 + 3 * rng.normal()));
     tensors.push(Float32Array.from({ length: 5000 }, () => (rng.uniform() < 0.4 ? 0 : rng.normal()))); // zeros
     const got = await gpuStats(tensors);
-    tensors.forEach((t, i) => {
-      const ref = computeStats(t);
-      const s = got[i];
-      expect([s.count, s.nanCount, s.infCount, s.min, s.max, s.zeroFraction]).toEqual([ref.count, 0, 0, ref.min, ref.max, ref.zeroFraction]);
-      // float32 sums of ≤ 16 elements per thread, then a tree: error ≲ (16 + log2 n)·2^-24 ≈ 2e-6 relative.
-      for (const k of ['mean', 'rms', 'l2'] as const) expect(Math.abs(s[k] - ref[k])).toBeLessThanOrEqual(1e-5 * ref.rms);
-      expect(Math.abs(s.std - ref.std)).toBeLessThanOrEqual(1e-5 * ref.rms);
-    });
+    tensors.forEach((t, i) => expectStats(got[i], computeStats(t), `length ${t.length}`));
+  });
+
+  it('the issue\'s scaled identity: W = 10000·I (2000×2000) has mean 5 and std √49975 = 223.5509', async () => {
+    const n = 2000;
+    const W = new Float32Array(n * n);
+    for (let i = 0; i < n; i++) W[i * n + i] = 10000;
+    const [s] = await gpuStats([W]);
+    expect(Math.abs(s.mean - 5)).toBeLessThanOrEqual(1e-5 * 5);
+    expect(Math.abs(s.std - Math.sqrt(1e8 / n - 25))).toBeLessThanOrEqual(1e-5 * 223.55);
+    expect([s.min, s.max, s.zeroFraction]).toEqual([0, 10000, 1 - 1 / n]);
+  });
+
+  it(`property: adversarial tensors (outliers, offsets with noise, mixed magnitudes, any order) within the claimed accuracy ${SEED_NOTE}`, async () => {
+    const size = fc.oneof(fc.integer({ min: 1, max: 40 }), fc.constantFrom(STATS_CHUNK - 1, STATS_CHUNK, STATS_CHUNK + 1, 3 * STATS_CHUNK + 17), fc.integer({ min: 1, max: 20_000 }));
+    const base = fc.double({ min: -1e6, max: 1e6, noNaN: true });
+    const tensor = fc.oneof(
+      // A constant plus one outlier, first, last or in the middle.
+      fc.tuple(size, base, fc.double({ min: -1e30, max: 1e30, noNaN: true }), fc.constantFrom('first', 'last', 'middle')).map(([n, c, out, where]) => {
+        const t = new Float32Array(n).fill(c);
+        t[where === 'first' ? 0 : where === 'last' ? n - 1 : n >> 1] = out;
+        return t;
+      }),
+      // A large offset with small noise: the std is tiny next to the rms.
+      fc.tuple(size, fc.double({ min: 1e3, max: 1e7, noNaN: true }), fc.double({ min: 1e-3, max: 10, noNaN: true }), fc.integer()).map(([n, off, noise, seed]) => {
+        const r = createRng(seed >>> 0, 'noise');
+        return Float32Array.from({ length: n }, () => off + noise * r.normal());
+      }),
+      // Mixed magnitudes 1e-30..1e30 of both signs.
+      fc.tuple(size, fc.integer()).map(([n, seed]) => {
+        const r = createRng(seed >>> 0, 'mixed');
+        return Float32Array.from({ length: n }, () => (r.uniform() < 0.5 ? -1 : 1) * 10 ** (60 * r.uniform() - 30));
+      }),
+    );
+    // Each tensor also reversed and shuffled: no statistic may depend on the order of the elements.
+    await fc.assert(fc.asyncProperty(fc.array(tensor, { minLength: 1, maxLength: 6 }), fc.integer(), async (ts, seed) => {
+      const r = createRng(seed >>> 0, 'shuffle');
+      const all = ts.flatMap((t) => {
+        const shuffled = t.slice();
+        for (let i = shuffled.length - 1; i > 0; i--) { const j = Math.floor(r.uniform() * (i + 1)); [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]]; }
+        return [t, t.slice().reverse(), shuffled];
+      });
+      const got = await gpuStats(all);
+      all.forEach((t, i) => expectStats(got[i], computeStats(t), `tensor ${i} (length ${t.length}, first ${t[0]})`));
+    }), { numRuns: 40, seed: TEST_SEED });
   });
 
   it('NaN and ±Infinity are counted by bit pattern, with the documented semantics', async () => {
@@ -87,29 +164,27 @@ describe('stats.wgsl', () => {
     expect([pinf.mean, pinf.rms, pinf.min, pinf.max]).toEqual([Infinity, Infinity, 1, Infinity]);
   });
 
-  it(`huge values (1e30 scale, near 3.4e38) do not overflow ${note}`, async () => {
-    const rng = createRng(SEED, 'huge');
+  it(`huge values (1e30 scale, near 3.4e38) do not overflow ${SEED_NOTE}`, async () => {
+    const rng = createRng(TEST_SEED, 'huge');
     const big = Float32Array.from({ length: 5001 }, () => 1e30 * rng.normal());
     const edge = Float32Array.from([3.4e38, -3.4e38, 3.3e38, 1]);
     const [b, e] = await gpuStats([big, edge]);
-    for (const [s, t] of [[b, big], [e, edge]] as const) {
-      const ref = computeStats(t);
-      for (const k of ['mean', 'std', 'rms', 'l2'] as const) expect(Math.abs(s[k] - ref[k])).toBeLessThanOrEqual(1e-5 * ref.rms);
-      expect(s.infCount).toBe(0);
-    }
+    expectStats(b, computeStats(big), 'big');
+    expectStats(e, computeStats(edge), 'edge');
   });
 
   it('a constant tensor has std exactly 0 and its mean exactly', async () => {
-    const [c] = await gpuStats([new Float32Array(5000).fill(0.1)]);
-    expect(c.std).toBe(0);
-    expect(c.mean).toBe(Math.fround(0.1));
-    expect(c.min).toBe(c.max);
+    const [c, d] = await gpuStats([new Float32Array(5000).fill(0.1), new Float32Array(3 * STATS_CHUNK + 1).fill(-7.3e-20)]);
+    expect([c.std, d.std]).toEqual([0, 0]);
+    expect([c.mean, d.mean]).toEqual([Math.fround(0.1), Math.fround(-7.3e-20)]);
   });
 
-  it('subnormals: counted, and either kept or flushed to zero (WGSL allows both)', async () => {
-    const [s] = await gpuStats([new Float32Array(100).fill(1e-40)]);
-    expect(s.count).toBe(100);
-    expect([0, 1]).toContain(s.zeroFraction);
-    expect(s.nanCount + s.infCount).toBe(0);
+  it('subnormals are decoded from their bits: non-zero, and exact in min, max, mean, rms and l2 (the issue\'s 1e-40)', async () => {
+    const v = Math.fround(1e-40);
+    const [s, mixed] = await gpuStats([new Float32Array(4).fill(1e-40), Float32Array.from([1e-45, -3e-39, 0, 2e-40])]);
+    expect([s.count, s.zeroFraction, s.min, s.max, s.mean, s.std]).toEqual([4, 0, v, v, v, 0]);
+    expect(Math.abs(s.rms - v)).toBeLessThanOrEqual(1e-6 * v);
+    expect(Math.abs(s.l2 - 2 * v)).toBeLessThanOrEqual(1e-6 * v);
+    expectStats(mixed, computeStats(Float32Array.from([1e-45, -3e-39, 0, 2e-40])), 'mixed subnormals');
   });
 });

@@ -1,10 +1,11 @@
 /**
  * computeStats against hand-computed values and the special-value semantics documented in src/stats/stats.ts;
- * statsFromMoments against computeStats, with the Moments built here from the formulas of its doc comment.
+ * statsFromMoments against computeStats, with the Moments built here from the formulas of its doc comment;
+ * keyToFloat32 inverts the order key.
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { computeStats, hasNonFinite, statsFromMoments, STAT_NAMES, type Moments, type Stats } from '../src/stats/stats';
+import { computeStats, hasNonFinite, keyToFloat32, statsFromMoments, STAT_NAMES, type Moments, type Stats } from '../src/stats/stats';
 import { createRng } from '../src/engine/rng';
 
 /** |got − want| ≤ rel·|want| (+ abs), NaN only equal to NaN, ±Infinity only to itself. */
@@ -145,29 +146,37 @@ describe('computeStats special values (semantics of src/stats/stats.ts)', () => 
   });
 });
 
-/** Moments of x, from the formulas of the Moments doc comment (K = x[0] if finite, else 0; d = (x − K)/2). */
+/** The order key of a float32 (as shaders/stats.wgsl order_key). */
+function orderKey(v: number): number {
+  const bits = new Uint32Array(Float32Array.of(v).buffer)[0];
+  return (bits & 0x80000000 ? ~bits : bits | 0x80000000) >>> 0;
+}
+
+/**
+ * Moments of float32 values x, from the formulas of the Moments doc comment, in float64: E the exponent of max|x|,
+ * G = E + 1, c = mean·2^-G rounded to float32, s1 = Σ x·2^-E, s2 = Σ (x·2^-E)², t1 = Σ (x·2^-G − c), t2 = Σ (…)².
+ */
 function momentsOf(x: ArrayLike<number>): Moments {
-  const n = x.length;
-  const K = Number.isFinite(x[0]) ? x[0] : 0;
-  let devScale = 0, absScale = 0, nans = 0, infs = 0, zeros = 0, min = Infinity, max = -Infinity;
-  for (let i = 0; i < n; i++) {
+  let nans = 0, infs = 0, zeros = 0, minKey = 0xffffffff, maxKey = 0, maxAbs = 0;
+  for (let i = 0; i < x.length; i++) {
     const v = x[i];
     if (Number.isNaN(v)) { nans++; continue; }
-    min = Math.min(min, v);
-    max = Math.max(max, v);
+    minKey = Math.min(minKey, orderKey(v));
+    maxKey = Math.max(maxKey, orderKey(v));
     if (v === 0) zeros++;
     if (!Number.isFinite(v)) { infs++; continue; }
-    devScale = Math.max(devScale, Math.abs((v - K) / 2));
-    absScale = Math.max(absScale, Math.abs(v));
+    maxAbs = Math.max(maxAbs, Math.abs(v));
   }
-  let devSum = 0, devSsq = 0, absSsq = 0;
-  for (let i = 0; i < n; i++) {
-    const v = x[i];
-    if (!Number.isFinite(v)) continue;
-    if (devScale > 0) { devSum += (v - K) / 2 / devScale; devSsq += ((v - K) / 2 / devScale) ** 2; }
-    if (absScale > 0) absSsq += (v / absScale) ** 2;
-  }
-  return { count: n, shift: K, devScale, devSum, devSsq, absScale, absSsq, min, max, zeros, nans, infs };
+  const e = maxAbs > 0 ? Math.floor(Math.log2(maxAbs)) : -1000;
+  const finite = Array.from(x).filter(Number.isFinite);
+  const s1 = finite.reduce((a, v) => a + v * 2 ** -e, 0);
+  const s2 = finite.reduce((a, v) => a + (v * 2 ** -e) ** 2, 0);
+  const centre = finite.length > 0 ? Math.fround(s1 / finite.length / 2) : 0;
+  const d = finite.map((v) => v * 2 ** -(e + 1) - centre);
+  return {
+    count: x.length, zeros, nans, infs, minKey, maxKey, e, centre, s1, s2,
+    t1: d.reduce((a, v) => a + v, 0), t2: d.reduce((a, v) => a + v * v, 0),
+  };
 }
 
 describe('statsFromMoments reproduces computeStats', () => {
@@ -175,13 +184,13 @@ describe('statsFromMoments reproduces computeStats', () => {
 
   it('on random N(0,1) data, within 1e-12', () => {
     for (const n of [1, 2, 17, 1000]) {
-      const x = Float64Array.from({ length: n }, () => rng.normal());
+      const x = Float32Array.from({ length: n }, () => rng.normal());
       expectStatsClose(statsFromMoments(momentsOf(x)), computeStats(x), 1e-12, `N(0,1) n=${n}`);
     }
   });
 
   it('on data with a large mean offset, 1e6 + N(0,1), within 1e-12', () => {
-    const x = Float64Array.from({ length: 4096 }, () => 1e6 + rng.normal());
+    const x = Float32Array.from({ length: 4096 }, () => 1e6 + rng.normal());
     const want = computeStats(x);
     const got = statsFromMoments(momentsOf(x));
     expectStatsClose(got, want, 1e-12, 'offset');
@@ -189,7 +198,7 @@ describe('statsFromMoments reproduces computeStats', () => {
     expect(Math.abs(want.std - 1)).toBeLessThan(0.1);
   });
 
-  it('on constant data (devScale 0) and all zeros', () => {
+  it('on constant data and all zeros', () => {
     expectStatsClose(statsFromMoments(momentsOf([3, 3, 3])), computeStats([3, 3, 3]), 1e-15, 'const');
     expectStatsClose(statsFromMoments(momentsOf([0, -0, 0])), computeStats([0, -0, 0]), 0, 'zeros');
   });
@@ -209,7 +218,7 @@ describe('statsFromMoments reproduces computeStats', () => {
       fc.integer({ min: -200, max: 200 }),
     );
     fc.assert(fc.property(arb, ([xs, offset, e]) => {
-      const x = xs.map((v) => (offset + v) * 2 ** e);
+      const x = xs.map((v) => Math.fround((offset + v) * 2 ** Math.max(-120, Math.min(120, e))));
       const want = computeStats(x);
       const got = statsFromMoments(momentsOf(x));
       for (const k of ['count', 'min', 'max', 'zeroFraction', 'nanCount', 'infCount', 'l2', 'rms'] as const) {
@@ -219,5 +228,14 @@ describe('statsFromMoments reproduces computeStats', () => {
       // Both std are off by rounding of order ε·max|x| (e.g. constant data: the mean is rounded).
       expectClose(got.std, want.std, 1e-9, 'std', 1e-12 * Math.max(Math.abs(want.min), Math.abs(want.max)));
     }), { numRuns: 300 });
+  });
+});
+
+describe('keyToFloat32', () => {
+  it('inverts the order key of every kind of float32, and the key order is the number order', () => {
+    const values = [-Infinity, -3.4e38, -1, -1e-40, -0, 0, 1e-45, 1e-40, 1, 3.4e38, Infinity].map(Math.fround);
+    for (const v of values) expect(Object.is(keyToFloat32(orderKey(v)), v)).toBe(true);
+    const keys = values.map(orderKey);
+    expect([...keys].sort((a, b) => a - b)).toEqual(keys);
   });
 });

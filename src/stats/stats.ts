@@ -3,7 +3,7 @@
  *
  * Semantics (identical for the CPU reference and the GPU reduction):
  * - count: number of elements; nanCount / infCount: elements that are NaN / ±Infinity (by bit pattern on GPU).
- * - min, max: over the non-NaN elements (±Infinity included); NaN when every element is NaN.
+ * - min, max: over the non-NaN elements (±Infinity included; −0 < +0); NaN when every element is NaN.
  * - mean, std (population, divisor count), rms = sqrt(Σx²/count), l2 = sqrt(Σx²) (Frobenius norm):
  *   what IEEE float64 arithmetic gives on the values — NaN if any element is NaN; with ±Infinity present,
  *   mean is ±Infinity (NaN if both signs occur), std is NaN, rms and l2 are Infinity.
@@ -27,7 +27,7 @@ export const STAT_NAMES: readonly StatName[] = [
   'count', 'mean', 'std', 'rms', 'l2', 'min', 'max', 'zeroFraction', 'nanCount', 'infCount',
 ];
 
-type Counts = Pick<Moments, 'count' | 'min' | 'max' | 'zeros' | 'nans' | 'infs'>;
+type Counts = Pick<Moments, 'count' | 'zeros' | 'nans' | 'infs'> & { min: number; max: number };
 type CountStats = Pick<Stats, 'count' | 'min' | 'max' | 'zeroFraction' | 'nanCount' | 'infCount'>;
 
 /** The statistics that follow from the counts alone; min/max over non-NaN values, NaN if every value is NaN. */
@@ -64,8 +64,9 @@ export function computeStats(x: ArrayLike<number>): Stats {
   for (let i = 0; i < n; i++) {
     const v = x[i];
     if (Number.isNaN(v)) { nan++; continue; }
-    if (v < min) min = v;
-    if (v > max) max = v;
+    // −0 < +0, as the GPU's order keys of the bits (IEEE 754 totalOrder).
+    if (v < min || (v === 0 && min === 0 && Object.is(v, -0))) min = v;
+    if (v > max || (v === 0 && max === 0 && Object.is(max, -0))) max = v;
     if (v === 0) zeros++;
     if (!Number.isFinite(v)) { inf++; continue; }
     const av = Math.abs(v);
@@ -88,7 +89,7 @@ export function computeStats(x: ArrayLike<number>): Stats {
   }
   return {
     ...base,
-    mean: scale * meanScaled,
+    mean: Math.min(max, Math.max(min, scale * meanScaled)), // rounding must not put the mean outside [min, max]
     std: scale * Math.sqrt(dev / n),
     rms: scale * Math.sqrt(ssq / n),
     l2: scale * Math.sqrt(ssq),
@@ -96,47 +97,79 @@ export function computeStats(x: ArrayLike<number>): Stats {
 }
 
 /**
- * Scaled, shifted moments of one tensor as the GPU statistics kernel (shaders/stats.wgsl) leaves them,
- * all float32 except the counts. With K = shift (the tensor's first element if finite, else 0) and the halved
- * deviation d = (x−K)/2 (halved so that it cannot overflow float32), over finite x:
- *   devSum = Σ d/devScale, devSsq = Σ (d/devScale)²,   absSsq = Σ (x/absScale)²
- * where devScale and absScale are powers of two within a factor 2 of max|d| and max|x| (0 if that max is 0).
- * Shifting by a sample value is the "shifted data" algorithm of Chan, Golub & LeVeque (1983),
- * "Algorithms for computing the sample variance", §3; scaling follows LAPACK dnrm2, by powers of two so that
- * it is exact.
+ * The statistics reduction's result for one tensor, as shaders/stats.wgsl leaves it (records Moments and Centred):
+ * exact counts, min and max as integer keys of the float32 bits, and float32 sums scaled by powers of two.
+ * With E the exponent of max|x| over finite x (2^E ≤ max|x| < 2^(E+1); −1000 when there is none), G = E + 1 and
+ * c the stored centre (≈ mean·2^-G, a float32), over the finite x:
+ *   s1 = Σ x·2^-E,  s2 = Σ (x·2^-E)²,  t1 = Σ (x·2^-G − c),  t2 = Σ (x·2^-G − c)².
+ * Centring at the mean before squaring is the two-pass algorithm of Chan, Golub & LeVeque (1983), "Algorithms for
+ * computing the sample variance: analysis and recommendations", eq. 1.2, with t1 the correction of eq. 1.7.
  */
 export interface Moments {
   count: number;
-  shift: number;
-  devScale: number;
-  devSum: number;
-  devSsq: number;
-  absScale: number;
-  absSsq: number;
-  min: number;
-  max: number;
   zeros: number;
   nans: number;
   infs: number;
+  /** Order keys of the float32 bits of min and max over non-NaN values (see {@link keyToFloat32}). */
+  minKey: number;
+  maxKey: number;
+  e: number;
+  centre: number;
+  s1: number;
+  s2: number;
+  t1: number;
+  t2: number;
+}
+
+/** Bytes of one Moments record in shaders/stats.wgsl: count, zeros, nans, infs, min_key, max_key, e (i32), centre, s1, s2, 2 pads. */
+export const MOMENTS_BYTES = 48;
+/** Bytes of one Centred record: t1, t2 (f32). */
+export const CENTRED_BYTES = 8;
+
+/** The float32 whose order key (shaders/stats.wgsl order_key: sign set → ~bits, else bits | 2^31) is `key`. */
+export function keyToFloat32(key: number): number {
+  const bits = key & 0x80000000 ? key ^ 0x80000000 : ~key >>> 0;
+  return new Float32Array(Uint32Array.of(bits).buffer)[0];
+}
+
+/**
+ * Decode `count` result records: Moments from `moments` and Centred from `centred` (bytes as read back).
+ * @returns one Moments per tensor, in record order.
+ */
+export function decodeMoments(moments: ArrayBuffer, centred: ArrayBuffer, count: number): Moments[] {
+  const u = new Uint32Array(moments, 0, count * 12);
+  const i = new Int32Array(moments, 0, count * 12);
+  const f = new Float32Array(moments, 0, count * 12);
+  const c = new Float32Array(centred, 0, count * 2);
+  const out: Moments[] = [];
+  for (let t = 0; t < count; t++) {
+    const o = t * 12;
+    out.push({
+      count: u[o], zeros: u[o + 1], nans: u[o + 2], infs: u[o + 3], minKey: u[o + 4], maxKey: u[o + 5],
+      e: i[o + 6], centre: f[o + 7], s1: f[o + 8], s2: f[o + 9], t1: c[2 * t], t2: c[2 * t + 1],
+    });
+  }
+  return out;
 }
 
 /**
  * Turn GPU moments into Stats (float64 arithmetic), with the special-value semantics of {@link Stats}.
- * mean = K + 2·devScale·devSum/n; std = 2·devScale·√(devSsq/n − (devSum/n)²); l2 = absScale·√absSsq, rms = absScale·√(absSsq/n).
+ * With n the number of finite values and G = e + 1: mean = 2^G·(c + t1/n) (clamped to [min, max], which the exact
+ * mean satisfies), std = 2^G·√(t2/n − (t1/n)²), rms = 2^e·√(s2/count), l2 = 2^e·√s2; where min = max (exact, from
+ * the keys) the tensor is constant: mean = min and std = 0 exactly.
  */
 export function statsFromMoments(mo: Moments): Stats {
-  const n = mo.count;
-  const base = countStats(mo);
+  const base = countStats({ ...mo, min: keyToFloat32(mo.minKey), max: keyToFloat32(mo.maxKey) });
   const special = nonFiniteStats(base);
   if (special) return special;
-  // Deviations are halved, d = (x − K)/2, so that x − K cannot overflow float32.
-  const meanDev = mo.devScale > 0 ? mo.devSum / n : 0;
-  const mean = mo.shift + 2 * mo.devScale * meanDev;
-  // std = devScale·√(…) rather than √(devScale²·…): devScale² may under- or overflow where std does not.
-  const std = mo.devScale > 0 ? 2 * mo.devScale * Math.sqrt(Math.max(0, mo.devSsq / n - meanDev * meanDev)) : 0;
-  const l2 = mo.absScale > 0 ? mo.absScale * Math.sqrt(mo.absSsq) : 0;
-  const rms = mo.absScale > 0 ? mo.absScale * Math.sqrt(mo.absSsq / n) : 0;
-  return { ...base, mean, std, rms, l2 };
+  const n = mo.count, g = 2 ** (mo.e + 1);
+  const meanDev = mo.t1 / n;
+  // min = max (from the exact keys): a constant tensor, whose mean is that value and whose std is 0 exactly.
+  const constant = base.min === base.max;
+  const mean = constant ? base.min : Math.min(base.max, Math.max(base.min, g * (mo.centre + meanDev)));
+  const std = constant ? 0 : g * Math.sqrt(Math.max(0, mo.t2 / n - meanDev * meanDev));
+  const scale = 2 ** mo.e;
+  return { ...base, mean, std, rms: scale * Math.sqrt(mo.s2 / n), l2: scale * Math.sqrt(mo.s2) };
 }
 
 /** True if the statistics saw a NaN or an Infinity. */

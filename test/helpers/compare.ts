@@ -35,9 +35,10 @@ export function mismatches(got: ArrayLike<number>, ref: ArrayLike<number>, tol: 
   return out;
 }
 
-/** A copy with every subnormal float32 (0 < |x| < 2^-126) replaced by 0, as a flush-to-zero GPU reads it. */
-export function flushSubnormals(x: ArrayLike<number>): Float32Array {
-  return Float32Array.from(x, (v) => (v !== 0 && Math.abs(v) < 2 ** -126 ? 0 : v));
+/** The spacing of float32 numbers at |v| (its ulp): 2^(⌊log2|v|⌋ − 23), and 2^-149 below the normal range. */
+export function ulp32(v: number): number {
+  const a = Math.abs(v);
+  return a < 2 ** -126 ? 2 ** -149 : 2 ** (Math.floor(Math.log2(a)) - 23);
 }
 
 /** Smallest positive normal float32, 2^-126: the absolute tolerance that lets a GPU flush subnormals to 0. */

@@ -57,7 +57,7 @@ export class CpuBackend implements Backend {
     const db: Float64Array[] = new Array(L);
     dA[L - 1] = dYhat;
     for (let l = L; l >= 1; l--) {
-      dZ[l - 1] = activationBackward(l === L ? 'identity' : shape.activation, z[l - 1], a[l], dA[l - 1]);
+      dZ[l - 1] = activationBackward(l === L ? 'identity' : shape.activation, z[l - 1], dA[l - 1]);
       dW[l - 1] = matmul(dZ[l - 1], a[l - 1], n[l], n[l - 1], m, false, true);
       db[l - 1] = biasGrad(dZ[l - 1], n[l], m);
       if (l > 1) dA[l - 2] = matmul(params.W[l - 1], dZ[l - 1], n[l - 1], m, n[l], true, false);

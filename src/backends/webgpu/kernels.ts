@@ -33,19 +33,21 @@ export const kernels = {
   /** a = g(z); bindings z, a, params{count}. */
   activationForward: (g: Activation): KernelVariant =>
     variant('activation', activationDefines(g, true), ['read', 'write', 'uniform']),
-  /** dZ = dA ⊙ g'(z); bindings z, a, dA, dZ, params{count}. */
+  /** dZ = dA ⊙ g'(z); bindings z, dA, dZ, params{count}. */
   activationBackward: (g: Activation): KernelVariant =>
-    variant('activation', activationDefines(g, false), ['read', 'read', 'read', 'write', 'uniform']),
+    variant('activation', activationDefines(g, false), ['read', 'read', 'write', 'uniform']),
   /** db = row sums of dZ; bindings dZ, db, params{n,m}. */
   biasGrad: (): KernelVariant => variant('bias_grad', {}, ['read', 'write', 'uniform']),
   /** loss and dŷ; bindings ŷ, y, labels, dŷ, loss, params{nL,m}. */
   loss: (loss: LossName): KernelVariant =>
     variant('loss', { SUM: loss === 'sum', MSE: loss === 'mse' }, ['read', 'read', 'read', 'write', 'write', 'uniform']),
-  /** Statistics, first pass; bindings data, work, partials, params{first,count}. */
-  statsPartial: (): KernelVariant => variant('stats', { MERGE: false }, ['read', 'read', 'write', 'uniform']),
-  /** Statistics, second pass; bindings partials, tensors, results, params{first,count}. */
-  statsMerge: (): KernelVariant => variant('stats', { MERGE: true }, ['read', 'read', 'write', 'uniform']),
+  /** Statistics pass 1 (moments), partial; bindings data, work, moments, params{first,count,results}. */
+  statsPartial: (): KernelVariant => variant('stats', { MERGE: false, PASS2: false }, ['read', 'read', 'write', 'uniform']),
+  /** Statistics pass 2 (centred sums), partial; bindings data, work, moments, centred, params. */
+  statsCentred: (): KernelVariant => variant('stats', { MERGE: false, PASS2: true }, ['read', 'read', 'read', 'write', 'uniform']),
+  /** Statistics merge of pass 1 (pass2 false) or pass 2 records; bindings merge items, records, params. */
+  statsMerge: (pass2: boolean): KernelVariant => variant('stats', { MERGE: true, PASS2: pass2 }, ['read', 'write', 'uniform']),
 };
 
 /** Workgroup sizes (threads) of the 1-D kernels and the output tile of matmul, as written in the shaders. */
-export const WORKGROUP = { elementwise: 256, loss: 64, biasGrad: 64, matmulTile: 64, statsMerge: 64 } as const;
+export const WORKGROUP = { elementwise: 256, loss: 64, biasGrad: 64, matmulTile: 64, stats: 64 } as const;

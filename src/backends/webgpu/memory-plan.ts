@@ -7,13 +7,15 @@
  *   W, dW: W^[l], dW^[l] (n^[l], n^[l-1]), l = 1..L      b, db: b^[l], db^[l] (n^[l])
  *   z, dA, dZ: (n^[l], m), l = 1..L                       a: a^[l] (n^[l], m), l = 0..L (a^[0] = x)
  *   y: targets (n^[L], m)      labels: u32 (m)             loss: per-example loss (m)
- * Statistics: for each of z, a, dA, dZ, W, dW of every layer and for the loss vector, a list of work items
- * (chunks of STATS_CHUNK elements) for shaders/stats.wgsl, grouped by arena.
+ * Statistics: z, a, dA, dZ, W, dW of every layer and the loss vector, reduced by shaders/stats.wgsl as planned by
+ * reduction-plan.ts (partial work items grouped by arena, then merge levels).
  */
 import { LimitError } from '../backend';
 import { TENSOR_NAMES, type NetworkShape, type TensorName } from '../../engine/network';
 import { ceilDiv, foldWorkgroups } from './dispatch';
 import { WORKGROUP } from './kernels';
+import { MOMENTS_BYTES } from '../../stats/stats';
+import { planReduction, type ReducedTensor, type ReductionPlan } from './reduction-plan';
 
 export type ArenaName = 'W' | 'b' | 'dW' | 'db' | 'z' | 'a' | 'dA' | 'dZ' | 'y' | 'labels' | 'loss';
 export const ARENA_NAMES: readonly ArenaName[] = ['W', 'b', 'dW', 'db', 'z', 'a', 'dA', 'dZ', 'y', 'labels', 'loss'];
@@ -38,26 +40,17 @@ export interface ArenaPlan {
   regions: Region[];
 }
 
-/** Elements per statistics work item (one workgroup of 64 threads, 64 elements each). */
-export const STATS_CHUNK = 4096;
-/** Bytes of one Moments record (shaders/stats.wgsl): 4 u32 + 8 f32. */
-export const MOMENTS_BYTES = 48;
-
 /** A tensor whose statistics are reduced: kind and layer (loss: the per-example loss vector, layer 0). */
 export interface StatsTensor {
   name: TensorName | 'loss';
   layer: number;
 }
 
-export interface StatsPlan {
-  /** One partial-pass dispatch per arena: its work items [firstWork, firstWork + numWork). */
-  sources: { arena: ArenaName; firstWork: number; numWork: number }[];
-  /** 4 u32 per work item: start, end (element indices into the arena), shift_at (the tensor's first element), 0. */
-  work: Uint32Array<ArrayBuffer>;
-  /** 2 u32 per tensor: first partial, number of partials. Tensor t = (l−1)·6 + index in TENSOR_NAMES; loss last. */
-  tensors: Uint32Array<ArrayBuffer>;
+export interface StatsPlan extends ReductionPlan {
+  /** The reduced tensors, in result order: (l−1)·6 + index in TENSOR_NAMES for layer l, then the loss. */
   tensorList: StatsTensor[];
-  numWork: number;
+  /** The arena of each source index of the reduction plan. */
+  sourceArenas: ArenaName[];
 }
 
 export interface MemoryPlan {
@@ -87,33 +80,19 @@ const SOURCE_OF: Record<TensorName, ArenaName> = { z: 'z', a: 'a', dA: 'dA', dZ:
 
 function planStats(arenas: Record<ArenaName, ArenaPlan>, L: number): StatsPlan {
   const tensorList: StatsTensor[] = [];
-  for (let l = 1; l <= L; l++) for (const name of TENSOR_NAMES) tensorList.push({ name, layer: l });
-  tensorList.push({ name: 'loss', layer: 0 });
-  const tensors = new Uint32Array(tensorList.length * 2);
-  const work: number[] = [];
-  const sources: StatsPlan['sources'] = [];
-  const add = (arenaName: ArenaName, region: Region, t: number) => {
-    const first = region.offset / 4;
-    tensors[2 * t] = work.length / 4;
-    tensors[2 * t + 1] = ceilDiv(region.elements, STATS_CHUNK);
-    for (let s = 0; s < region.elements; s += STATS_CHUNK) {
-      work.push(first + s, first + Math.min(s + STATS_CHUNK, region.elements), first, 0);
-    }
-  };
-  for (const [k, name] of TENSOR_NAMES.entries()) {
-    const arenaName = SOURCE_OF[name];
-    const firstWork = work.length / 4;
-    for (let l = 1; l <= L; l++) {
+  const reduced: ReducedTensor[] = [];
+  const sourceArenas: ArenaName[] = [...TENSOR_NAMES.map((t) => SOURCE_OF[t]), 'loss'];
+  for (let l = 1; l <= L; l++) {
+    for (const [k, name] of TENSOR_NAMES.entries()) {
       // a^[l] is region l of the a arena (region 0 is x); the other arenas start at layer 1.
-      const region = arenas[arenaName].regions[name === 'a' ? l : l - 1];
-      add(arenaName, region, (l - 1) * TENSOR_NAMES.length + k);
+      const region = arenas[SOURCE_OF[name]].regions[name === 'a' ? l : l - 1];
+      tensorList.push({ name, layer: l });
+      reduced.push({ source: k, start: region.offset / 4, count: region.elements });
     }
-    sources.push({ arena: arenaName, firstWork, numWork: work.length / 4 - firstWork });
   }
-  const firstWork = work.length / 4;
-  add('loss', arenas.loss.regions[0], tensorList.length - 1);
-  sources.push({ arena: 'loss', firstWork, numWork: work.length / 4 - firstWork });
-  return { sources, work: Uint32Array.from(work), tensors, tensorList, numWork: work.length / 4 };
+  tensorList.push({ name: 'loss', layer: 0 });
+  reduced.push({ source: TENSOR_NAMES.length, start: 0, count: arenas.loss.regions[0].elements });
+  return { ...planReduction(reduced), tensorList, sourceArenas };
 }
 
 /**
@@ -146,8 +125,8 @@ export function planMemory(shape: NetworkShape, limits: EngineLimits): MemoryPla
     if (a.bytes > bindLimit) throw new LimitError(limitName, a.bytes, bindLimit, `the buffer of ${ARENA_DESCRIPTION[a.name]} (bytes)`);
   }
   const stats = planStats(arenas, L);
-  if (stats.numWork * MOMENTS_BYTES > bindLimit) {
-    throw new LimitError(limitName, stats.numWork * MOMENTS_BYTES, bindLimit, 'the statistics partials (bytes)');
+  if (stats.records * MOMENTS_BYTES > bindLimit) {
+    throw new LimitError(limitName, stats.records * MOMENTS_BYTES, bindLimit, 'the statistics records (bytes)');
   }
   // Every dispatch must fit, folded into two dimensions.
   const maxDim = limits.maxComputeWorkgroupsPerDimension;
@@ -157,6 +136,7 @@ export function planMemory(shape: NetworkShape, limits: EngineLimits): MemoryPla
     foldWorkgroups(ceilDiv(n[l], tile) * ceilDiv(n[l - 1], tile), maxDim, `dW^[${l}]`);
     foldWorkgroups(ceilDiv(n[l] * m, WORKGROUP.elementwise), maxDim, `a^[${l}] = g(z)`);
   }
-  foldWorkgroups(stats.numWork, maxDim, 'statistics');
+  for (const src of stats.sources) foldWorkgroups(src.numWork, maxDim, 'statistics');
+  for (const level of stats.levels) foldWorkgroups(level.count, maxDim, 'statistics merge');
   return { arenas, stats };
 }
