@@ -145,8 +145,8 @@ test('a bad field value is reported with its range and the last result stays', a
   // …and the class is visible: the field is outlined (the style must match lil-gui's own class names).
   await expect(page.locator('[data-field="depth"]')).toHaveCSS('outline-style', 'solid');
   expect(await page.evaluate(() => window.gradscope.error)).toContain('depth');
-  // Nothing ran and nothing was lost: same run count, same result, charts and table still there.
-  await page.waitForTimeout(500);
+  // Nothing ran and nothing was lost: a rejected value never reaches the run queue (validation is synchronous),
+  // so the run count, the result, the charts and the table are unchanged.
   expect(await page.evaluate(() => window.gradscope.busy)).toBe(false);
   expect(await runsSoFar(page)).toBe(runs);
   expect(await page.evaluate(() => window.gradscope.lastResultJson)).toBe(json);
@@ -183,6 +183,31 @@ test('a bad URL parameter is reported and the default network runs', async ({ pa
   await expect(error).toContainText('1..100000');
   expect(r.config).toMatchObject(DEFAULT);
   expect(r.layers.length).toBe(50);
+});
+
+test('several bad URL parameters are all named and outlined, the typo stays in the address bar, the good ones apply', async ({ page }) => {
+  const search = '?depth=abc&width=-5&init=he&batch=7&bogus=1';
+  await page.goto(`/${search}`);
+  const r = await waitForRuns(page, 1);
+  const error = page.locator('#error');
+  await expect(error).toBeVisible();
+  for (const text of ['depth (--depth)', '"abc"', 'width (--width)', '"-5"', 'init (--init)', 'did you mean kaiming_normal or kaiming_uniform?', '"bogus"']) {
+    await expect(error).toContainText(text);
+  }
+  for (const field of ['depth', 'width', 'init']) await expect(page.locator(`[data-field="${field}"]`)).toHaveClass(/invalid/);
+  await expect(page.locator('[data-field="batch"]')).not.toHaveClass(/invalid/);
+  // The good parameter applied; the bad ones kept the defaults.
+  expect(r.config).toMatchObject({ ...DEFAULT, batch: 7 });
+  expect(new URL(page.url()).search).toBe(search);
+});
+
+test('the init list shows the lecture\'s names (He, Glorot) beside PyTorch\'s', async ({ page }) => {
+  await page.goto('/?preset=seed-vanish&depth=3');
+  await waitForRuns(page, 1);
+  const options = page.locator('[data-field="init"] option');
+  await expect(options.filter({ hasText: 'kaiming_normal (He)' })).toHaveCount(1);
+  await expect(options.filter({ hasText: 'xavier_uniform (Glorot)' })).toHaveCount(1);
+  expect(await options.filter({ hasText: 'xavier_normal' }).getAttribute('title')).toContain('Glorot & Bengio 2010');
 });
 
 test('URL parameters set the network', async ({ page }) => {

@@ -3,7 +3,7 @@
  * stdout, stderr and the --json / --csv files. Expected numbers come from closed forms of the presets
  * (engine/config.ts), not from the CLI's own output.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,6 +50,41 @@ interface StatsJson { min: number; max: number; count: number; rms: number; std:
 interface LayerJson { layer: number; fanIn: number; fanOut: number; z: StatsJson; a: StatsJson; dA: StatsJson; dZ: StatsJson; W: StatsJson; dW: StatsJson }
 interface ResultJson { backend: string; adapter: string; loss: number; config: { depth: number; preset: string }; layers: LayerJson[] }
 
+/** Live (non-zombie) processes of process group `pgid`, as "pid stat args" lines. */
+function processGroup(pgid: number): string[] {
+  const out = spawnSync('ps', ['-o', 'pid=,stat=,args=', '-g', String(pgid)], { encoding: 'utf8' }).stdout;
+  return out.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.split(/\s+/)[1].startsWith('Z'));
+}
+
+/** User + system CPU clock ticks used by the process of a processGroup line (0 if none). */
+function cpuTicks(line: string | undefined): number {
+  if (!line) return 0;
+  const stat = readFileSync(`/proc/${line.split(/\s+/)[0]}/stat`, 'utf8').split(') ')[1].split(' ');
+  return Number(stat[11]) + Number(stat[12]);
+}
+
+/**
+ * Start `npm <args>` in a process group of its own, wait until `ready(group)`, send SIGTERM to npm only (as a
+ * terminal or a supervisor would), and report npm's exit status and the processes of the group still alive
+ * after it exited (polled for up to 5 s; the engine ends within a second).
+ */
+async function terminate(args: string[], ready: (group: string[]) => boolean): Promise<{ status: number | null; left: string[]; stderr: string }> {
+  const child = spawn('npm', args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  child.stdout.resume();
+  const pgid = child.pid!;
+  while (!ready(processGroup(pgid))) await new Promise((r) => setTimeout(r, 100));
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  process.kill(pgid, 'SIGTERM');
+  // npm waits for its script; if the script's process did not get the signal, npm would wait for the whole run.
+  const status = await Promise.race([exited, new Promise<null>((resolve) => setTimeout(() => resolve(null), 10_000))]);
+  let left = processGroup(pgid);
+  for (let i = 0; i < 50 && left.length > 0; i++) { await new Promise((r) => setTimeout(r, 100)); left = processGroup(pgid); }
+  if (left.length > 0) process.kill(-pgid, 'SIGKILL');
+  return { status, left, stderr };
+}
+
 describe('gradscope CLI', () => {
   it('--help exits 0 and lists every flag with its allowed values', async () => {
     const r = await cli(['--help']);
@@ -72,6 +107,16 @@ describe('gradscope CLI', () => {
     { args: ['--preset', 'nope'], flag: '--preset', allowed: PRESET_NAMES },
     { args: ['--batch', '5000', '--input', 'digits'], flag: '--batch', allowed: [`1..${DIGITS_EXAMPLES}`] },
     { args: ['--preset', 'seed-vanish', '--json', join(dir, 'no-such-folder', 'out.json')], flag: '--json', allowed: ['existing folder'] },
+    // Names are looked up in their own lists only: Object.prototype's keys are not presets.
+    { args: ['--preset', '__proto__'], flag: '--preset', allowed: PRESET_NAMES },
+    { args: ['--preset', 'constructor'], flag: '--preset', allowed: PRESET_NAMES },
+    { args: ['--preset', 'toString'], flag: '--preset', allowed: PRESET_NAMES },
+    { args: ['--loss', 'softmax-xent', '--output-dim', '1', '--input', 'gaussian'], flag: '--output-dim', allowed: ['at least 2', 'softmax-xent'] },
+    // The lecture's names of the initialisers get the names used here.
+    { args: ['--init', 'he'], flag: '--init', allowed: ['did you mean kaiming_normal or kaiming_uniform?'] },
+    { args: ['--init', 'glorot'], flag: '--init', allowed: ['did you mean xavier_normal or xavier_uniform?'] },
+    { args: ['--init', 'xavier'], flag: '--init', allowed: ['did you mean xavier_normal or xavier_uniform?'] },
+    { args: ['--depth', '30', '50'], flag: '--depth', allowed: ['stray argument "50"', '"30" was read'] },
   ];
   it.each(badInputs)('$args exits 2 with one line naming $flag', async ({ args, flag, allowed }) => {
     const r = await cli(args);
@@ -82,6 +127,42 @@ describe('gradscope CLI', () => {
     expect(lines[0]).toContain(flag);
     for (const a of allowed) expect(lines[0]).toContain(a);
     expect(r.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it('a 100,000-character value is quoted in at most ~80 characters', async () => {
+    for (const args of [['--init', 'x'.repeat(100_000)], [`--${'y'.repeat(100_000)}`], ['--depth', '3', 'z'.repeat(100_000)]]) {
+      const r = await cli(args);
+      expect(r.code).toBe(2);
+      expect(r.stderr.length, r.stderr.slice(0, 300)).toBeLessThan(500);
+      expect(r.stderr).toMatch(/100,00\d characters/);
+    }
+  });
+
+  it('npm run cli without -- (npm keeps the flags): says to write npm run cli -- …', async () => {
+    const r = await new Promise<Outcome>((resolve, reject) => {
+      const child = spawn('npm', ['run', '--silent', 'cli', '--preset', 'seed-explode'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '', stderr = '';
+      child.stdout.on('data', (d) => { stdout += d; });
+      child.stderr.on('data', (d) => { stderr += d; });
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+    expect(r.code).toBe(2);
+    expect(cliLines(r.stderr)).toEqual(['gradscope: error: npm took gradscope\'s flags for its own (they need -- after the script name): write npm run cli -- --preset seed-explode']);
+  });
+
+  it('SIGTERM to npm run cli ends every process it started (no orphan engine), with status 143', async () => {
+    // A long CPU run (L = 3000, n = 64); the engine is computing once its process has used CPU time.
+    const { status, left, stderr } = await terminate(['run', '--silent', 'cli', '--', '--depth', '3000', '--width', '64', '--backend', 'cpu'],
+      (group) => cpuTicks(group.find((l) => l.includes('src/cli/main.ts'))) >= 150);
+    expect(left, 'processes left in the group').toEqual([]);
+    expect(status).toBe(143);
+    expect(stderr).toContain('terminated (SIGTERM)');
+  });
+
+  it('SIGTERM to npm start ends the GUI server it started (no orphan vite)', async () => {
+    const { left } = await terminate(['start', '--', '--port', '5198', '--strictPort'], (group) => group.some((l) => /node_modules\/\.bin\/vite\b/.test(l)));
+    expect(left, 'processes left in the group').toEqual([]);
   });
 
   it('a network over the CPU limit exits 2 with a LimitError line', async () => {

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  ConfigError, DEFAULT_CONFIG, DIGITS_EXAMPLES, FIELDS, MAX_BATCH, MAX_DEPTH, MAX_WIDTH, PRESET_NAMES, PRESETS,
+  ConfigError, DEFAULT_CONFIG, DIGITS_EXAMPLES, didYouMean, FIELDS, INIT_NAMES, MAX_BATCH, MAX_DEPTH, MAX_WIDTH, PRESET_NAMES, PRESETS, quoteValue,
   resolveConfig, widthsOf, type FieldName, type RawConfig,
 } from '../src/engine/config';
 
@@ -21,7 +21,8 @@ function configError(raw: RawConfig): ConfigError {
 }
 
 /** A base with no cross-field rule in the way (not digits, not uniform). */
-const BASE: RawConfig = { input: 'gaussian' };
+/** Gaussian input and loss sum: every field's whole range is valid (softmax-xent would need n^[L] ≥ 2). */
+const BASE: RawConfig = { input: 'gaussian', loss: 'sum' };
 
 const FIELD_NAMES = Object.keys(FIELDS) as FieldName[];
 const NUMERIC = FIELD_NAMES.filter((f) => FIELDS[f].kind !== 'enum');
@@ -255,5 +256,39 @@ describe('presets as the issue and README define them (literal values, not the P
   }
   it('the defaults are the relu-he network (the GUI opens on it)', () => {
     expect(resolveConfig({})).toMatchObject(cases['relu-he']);
+  });
+});
+
+describe('names are looked up in their own lists only; errors quote at most 80 characters and suggest', () => {
+  it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty'])('preset %s is refused', (name) => {
+    expect(() => resolveConfig({ preset: name })).toThrow(ConfigError);
+  });
+
+  it.each([['init', 'constructor'], ['activation', '__proto__'], ['loss', 'toString'], ['input', 'valueOf'], ['backend', 'constructor'], ['mode', '__proto__']] as const)(
+    '%s %s is refused', (field, value) => {
+      expect(() => resolveConfig({ [field]: value })).toThrow(ConfigError);
+    });
+
+  it('softmax-xent needs at least 2 classes', () => {
+    expect(() => resolveConfig({ input: 'gaussian', outputDim: 1, loss: 'softmax-xent' })).toThrow(/outputDim \(--output-dim\): must be at least 2 for loss softmax-xent/);
+    expect(resolveConfig({ input: 'gaussian', outputDim: 2, loss: 'softmax-xent' }).outputDim).toBe(2);
+    expect(resolveConfig({ input: 'gaussian', outputDim: 1, loss: 'sum' }).outputDim).toBe(1);
+  });
+
+  it('a long value is quoted in 80 characters and its length', () => {
+    expect(quoteValue('abc')).toBe('"abc"');
+    const q = quoteValue('x'.repeat(100_000));
+    expect(q).toBe(`"${'x'.repeat(80)}"… (100,000 characters)`);
+    expect(() => resolveConfig({ init: 'x'.repeat(100_000) })).toThrow(/… \(100,000 characters\)$/);
+  });
+
+  it('the lecture\'s names and near misses get a suggestion; far misses none', () => {
+    expect(didYouMean('init', 'he', INIT_NAMES)).toBe(' (did you mean kaiming_normal or kaiming_uniform?)');
+    expect(didYouMean('init', 'Glorot', INIT_NAMES)).toBe(' (did you mean xavier_normal or xavier_uniform?)');
+    expect(didYouMean('init', 'xavier', INIT_NAMES)).toBe(' (did you mean xavier_normal or xavier_uniform?)');
+    expect(didYouMean('init', 'he_uniform', INIT_NAMES)).toBe(' (did you mean kaiming_uniform?)');
+    expect(didYouMean('activation', 'rleu', ['identity', 'relu', 'tanh'])).toBe(' (did you mean relu?)');
+    expect(didYouMean('activation', 'sigmoid', ['identity', 'relu', 'tanh'])).toBe('');
+    expect(didYouMean('preset', 'relu_he', PRESET_NAMES)).toBe(' (did you mean relu-he?)');
   });
 });

@@ -173,10 +173,32 @@ describe('scheduler rules', () => {
     const gpu = await gpuBackend();
     for (const activation of ACTIVATIONS) {
       for (const loss of LOSSES) {
-        const r = await runStep(resolveConfig({ input: 'gaussian', inputDim: 1, width: 1, outputDim: 1, depth: 2, batch: 1, activation, loss, init: 'normal' }), gpu);
+        // n^[L] = 2: the least softmax-xent accepts.
+        const r = await runStep(resolveConfig({ input: 'gaussian', inputDim: 1, width: 1, outputDim: 2, depth: 2, batch: 1, activation, loss, init: 'normal' }), gpu);
         expect(r.layers).toHaveLength(2);
         expect(Number.isFinite(r.loss)).toBe(true);
       }
     }
+  });
+});
+
+describe('a lost device', () => {
+  it('during a step: the step rejects with one GpuError sentence (what was lost, nothing kept, what to do); a new device works', async () => {
+    const { nodeGpu } = await import('../src/backends/webgpu/node-gpu');
+    const { WebGpuBackend, GpuError } = await import('../src/backends/webgpu/webgpu-backend');
+    const { gpu } = await nodeGpu();
+    const backend = await WebGpuBackend.create(gpu!);
+    const cfg = resolveConfig({ preset: 'seed-vanish' });
+    await backend.setProblem(makeProblem(cfg));
+    const step = backend.step();
+    backend.device.destroy();
+    const error = await step.then(() => null, (e: unknown) => e);
+    expect(error).toBeInstanceOf(GpuError);
+    expect((error as Error).message).toMatch(/^the GPU device was lost \(.+\): nothing of this step was kept; run again/);
+    await expect(backend.step()).rejects.toThrow(/the GPU device was lost/);
+    const fresh = await WebGpuBackend.create(gpu!);
+    const r = await runStep(cfg, fresh);
+    expect(r.layers[99].a.mean).toBe(0.5 ** 100);
+    fresh.destroy();
   });
 });

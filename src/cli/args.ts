@@ -4,7 +4,7 @@
  * resolveConfig validates them and throws ConfigError naming the field and its allowed range.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { allowedValues, DEFAULT_CONFIG, DEFAULT_GAIN, FIELDS, PRESETS, PRESET_NAMES, type FieldName, type RawConfig } from '../engine/config';
+import { allowedValues, DEFAULT_CONFIG, DEFAULT_GAIN, FIELDS, MAX_QUOTED, PRESETS, PRESET_NAMES, quoteValue, type FieldName, type RawConfig } from '../engine/config';
 
 /** What the user asked for: the raw config fields (strings as typed) and the outputs. */
 export interface CliArgs {
@@ -35,7 +35,7 @@ const FIELD_HELP: Readonly<Record<FieldName, { arg: string; text: string }>> = {
   outputDim: { arg: 'nL', text: 'output dimension n^[L] (10 for digits with loss mse or softmax-xent)' },
   batch: { arg: 'm', text: 'examples per batch m (at most 1797 for digits)' },
   activation: { arg: 'name', text: 'activation g of the hidden layers (the output layer is identity)' },
-  init: { arg: 'name', text: 'initialiser of every W^[l] (torch.nn.init names)' },
+  init: { arg: 'name', text: 'initialiser of every W^[l] (torch.nn.init names: xavier_* = Glorot, kaiming_* = He, lecun_* = LeCun)' },
   gain: { arg: 'g', text: 'gain of identity, orthogonal, xavier_*, kaiming_*, lecun_*; "default" = calculate_gain(activation) for kaiming_*, 1 otherwise' },
   mean: { arg: 'mu', text: 'mean of init normal' },
   std: { arg: 's', text: 'standard deviation of init normal' },
@@ -74,6 +74,7 @@ export function buildProgram(): Command {
       + 'of z, a, dA, dZ, W, dW to show vanishing/exploding gradients.')
     .usage('[flags]   (npm run cli -- [flags])')
     .exitOverride()
+    .allowExcessArguments(true) // stray words are reported by parseArgs, naming them
     .configureOutput({ writeOut: () => {}, writeErr: () => {}, outputError: () => {} })
     .helpOption('-h, --help', 'show this help and exit');
   program.addOption(new Option('--preset <name>',
@@ -92,9 +93,14 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** Shorten every long word of a message (commander quotes the user's words) to MAX_QUOTED characters. */
+function shortenWords(line: string): string {
+  return line.replace(/\S{81,}/g, (w) => `${w.slice(0, MAX_QUOTED)}… (${w.length.toLocaleString('en-US')} characters)`);
+}
+
 /** Append what a flag mentioned in a commander error accepts, so the one line says how to fix it. */
 function explain(message: string): string {
-  const line = message.replace(/^error:\s*/, '').replace(/\s*\n\s*/g, ' ');
+  const line = shortenWords(message.replace(/^error:\s*/, '').replace(/\s*\n\s*/g, ' '));
   const name = FIELD_NAMES.find((n) => new RegExp(`'${FIELDS[n].flag}[ '=]`).test(line));
   if (name) return `${line}; ${FIELDS[name].flag} takes ${allowedValues(name)}`;
   if (/'--preset[ ']/.test(line)) return `${line}; --preset takes ${PRESET_NAMES.join('|')}|custom`;
@@ -102,14 +108,50 @@ function explain(message: string): string {
   return `${line} (gradscope --help lists the flags and their allowed values)`;
 }
 
+/** Every long flag the CLI knows: --preset, the config fields', --json, --csv, --all-layers. */
+function knownFlags(program: Command): string[] {
+  return program.options.map((o) => o.long).filter((f): f is string => f !== undefined && f !== '--help');
+}
+
+/**
+ * Flags npm took as its own options because `--` was left out (`npm run cli --preset seed-explode`): npm then sets
+ * npm_config_preset=true in the script's environment and passes only "seed-explode" on.
+ * @returns the command the user meant, e.g. "npm run cli -- --preset seed-explode", or null.
+ */
+function npmSwallowed(program: Command, argv: readonly string[], env: NodeJS.ProcessEnv): string | null {
+  if (env.npm_lifecycle_event === undefined) return null;
+  const taken = knownFlags(program).filter((f) => env[`npm_config_${f.slice(2).replace(/-/g, '_')}`] !== undefined);
+  if (taken.length === 0) return null;
+  const rest = [...argv];
+  const words = taken.flatMap((f) => {
+    const v = env[`npm_config_${f.slice(2).replace(/-/g, '_')}`]!;
+    return v === 'true' && f !== '--all-layers' ? [f, rest.shift() ?? '…'] : v === 'true' ? [f] : [f, v];
+  });
+  return `npm run ${env.npm_lifecycle_event} -- ${[...words, ...rest].map((w) => (w.length > MAX_QUOTED ? `${w.slice(0, MAX_QUOTED)}…` : w)).join(' ')}`;
+}
+
+/** The one line for words that belong to no flag: which word, after which flag's value. */
+function strayArguments(argv: readonly string[], stray: readonly string[]): string {
+  const first = stray[0];
+  const at = argv.indexOf(first);
+  const flag = at >= 2 && argv[at - 2].startsWith('--') ? argv[at - 2] : null;
+  const more = stray.length > 1 ? ` (and ${stray.length - 1} more: ${stray.slice(1, 4).map(quoteValue).join(', ')}${stray.length > 4 ? ', …' : ''})` : '';
+  return `stray argument ${quoteValue(first)}${more}: ${flag ? `${flag} takes one value (${quoteValue(argv[at - 1])} was read), and ` : ''}`
+    + 'every value must follow its flag, as in --depth 30 (gradscope --help lists the flags)';
+}
+
 /**
  * Parse the command line (the arguments after the script, e.g. process.argv.slice(2)).
+ * @param env the environment (process.env): npm's npm_config_* variables reveal flags npm took for itself.
  * @returns the help text for -h/--help, otherwise the raw config fields and the outputs.
- * @throws UsageError (one line, naming the flag and what it takes) for an unknown flag, a missing value or a
- *   stray argument. Values are not validated here (see resolveConfig).
+ * @throws UsageError (one line, naming the flag and what it takes) for an unknown flag, a missing value, a stray
+ *   argument, or flags npm kept for itself (it then says to write `npm run cli -- …`). Values are not validated
+ *   here (see resolveConfig).
  */
-export function parseArgs(argv: readonly string[]): ParsedArgs {
+export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}): ParsedArgs {
   const program = buildProgram();
+  const meant = npmSwallowed(program, argv, env);
+  if (meant !== null) throw new UsageError(`npm took gradscope's flags for its own (they need -- after the script name): write ${meant}`);
   let help = '';
   program.configureOutput({ writeOut: (s) => { help += s; }, writeErr: () => {}, outputError: () => {} });
   try {
@@ -119,6 +161,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     if (e instanceof CommanderError) throw new UsageError(explain(e.message));
     throw e;
   }
+  if (program.args.length > 0) throw new UsageError(strayArguments(argv, program.args));
   const opts = program.opts<Record<string, string | boolean | undefined>>();
   const raw: RawConfig = {};
   if (opts.preset !== undefined) raw.preset = opts.preset;

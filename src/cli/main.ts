@@ -60,7 +60,7 @@ async function main(argv: readonly string[]): Promise<number> {
   let args: CliArgs;
   let cfg: RunConfig;
   try {
-    const parsed = parseArgs(argv);
+    const parsed = parseArgs(argv, process.env);
     if (parsed.kind === 'help') {
       process.stdout.write(parsed.text);
       return EXIT_OK;
@@ -91,6 +91,22 @@ async function main(argv: readonly string[]): Promise<number> {
   return report(result, args);
 }
 
+/**
+ * Ctrl+C (SIGINT) and SIGTERM end the CLI at once, whatever it is doing, with the shell's status for the signal
+ * (130, 143) and one line saying nothing was written. Node would end by itself on these signals, but Vite (under
+ * vite-node) listens for SIGTERM to close its server and would keep the engine running until that completes.
+ * package.json runs the CLI with `exec`, so npm's signal reaches this process rather than only npm's shell.
+ */
+function endOnSignals(): void {
+  for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    process.on(signal, () => {
+      process.stderr.write(`\ngradscope: ${signal === 'SIGINT' ? 'interrupted' : 'terminated'} (${signal}): the run was stopped and no output file was written\n`);
+      process.exit(status);
+    });
+  }
+}
+
+endOnSignals();
 // vite-node puts the script's arguments after argv[1] (it drops the "--" separators).
 process.exitCode = await main(process.argv.slice(2)).catch(fail);
 // The process ends by itself once the device is destroyed; should Dawn keep it alive, exit anyway (stdout and

@@ -2,6 +2,7 @@
  * Run configuration: every user-settable field, its allowed range, the presets, and the one validator
  * shared by the CLI flags, the GUI fields and the URL parameters.
  */
+import { closest, distance } from 'fastest-levenshtein';
 import { ACTIVATIONS, LOSSES, type Activation, type LossName } from './network';
 
 export const INPUTS = ['digits', 'gaussian', 'ones'] as const;
@@ -103,16 +104,63 @@ export const FIELDS: Readonly<Record<Exclude<keyof RunConfig, 'preset'>, FieldSp
 
 export type FieldName = keyof typeof FIELDS;
 
+/** Longest stretch of a user's value quoted back in an error. */
+export const MAX_QUOTED = 80;
+
+/**
+ * A user's value as an error quotes it: JSON-quoted, at most MAX_QUOTED characters of it, then "…" and its length.
+ * (A 100,000-character --init gives one short line, not 100 kB.)
+ */
+export function quoteValue(v: unknown): string {
+  const text = String(v);
+  if (text.length <= MAX_QUOTED) return JSON.stringify(text);
+  return `${JSON.stringify(text.slice(0, MAX_QUOTED))}… (${text.length.toLocaleString('en-US')} characters)`;
+}
+
 /** Bad user input: names the field (config key and CLI flag) and the allowed values. */
 export class ConfigError extends Error {
   constructor(
     readonly field: FieldName | 'preset',
     readonly allowed: string,
     readonly got: unknown,
+    /** Appended after the value, e.g. " (did you mean kaiming_normal?)". */
+    hint = '',
   ) {
-    super(`${field} (${field === 'preset' ? '--preset' : FIELDS[field].flag}): ${allowed}, got ${JSON.stringify(String(got))}`);
+    super(`${field} (${field === 'preset' ? '--preset' : FIELDS[field].flag}): ${allowed}, got ${quoteValue(got)}${hint}`);
     this.name = 'ConfigError';
   }
+}
+
+/** A record's own entry for a user-supplied key: never one of Object.prototype's (__proto__, constructor, toString). */
+export function ownEntry<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+/**
+ * Names by which the lecture and the papers call the initialisers, and common slips: each maps to the names here.
+ * He et al. (2015) = kaiming_*, Glorot & Bengio (2010) = xavier_*, LeCun et al. (1998) = lecun_*.
+ */
+const INIT_ALIASES: Readonly<Record<string, readonly string[]>> = {
+  he: ['kaiming_normal', 'kaiming_uniform'], kaiming: ['kaiming_normal', 'kaiming_uniform'],
+  he_normal: ['kaiming_normal'], he_uniform: ['kaiming_uniform'],
+  glorot: ['xavier_normal', 'xavier_uniform'], xavier: ['xavier_normal', 'xavier_uniform'],
+  glorot_normal: ['xavier_normal'], glorot_uniform: ['xavier_uniform'],
+  lecun: ['lecun_normal', 'lecun_uniform'], gaussian: ['normal'], eye: ['identity'], ortho: ['orthogonal'],
+};
+
+/**
+ * What an unknown value of an enum field may have meant: the lecture's names of the initialisers (he → kaiming_*,
+ * glorot → xavier_*) and values within two edits (Levenshtein distance).
+ * @returns e.g. ' (did you mean kaiming_normal or kaiming_uniform?)', or '' when nothing is close.
+ */
+export function didYouMean(name: FieldName | 'preset', got: string, values: readonly string[]): string {
+  const key = got.trim().toLowerCase().replace(/[-\s]/g, '_');
+  let candidates = name === 'init' ? ownEntry(INIT_ALIASES, key) ?? [] : [];
+  if (candidates.length === 0 && key.length > 0 && key.length <= 40) {
+    const best = closest(key, [...values]);
+    if (distance(key, best) <= 2) candidates = [best];
+  }
+  return candidates.length > 0 ? ` (did you mean ${candidates.join(' or ')}?)` : '';
 }
 
 /** The GUI's and CLI's default: digits, ReLU, L = 50, n = 128, He (kaiming_normal). */
@@ -179,7 +227,7 @@ function parseField(name: FieldName, raw: unknown): RunConfig[FieldName] {
   if (spec.kind === 'enum') {
     // Only a string names a value (String(['relu']) would too, silently).
     const v = typeof raw === 'string' ? raw : '';
-    if (!spec.values!.includes(v)) throw new ConfigError(name, `must be ${allowedValues(name)}`, raw);
+    if (!spec.values!.includes(v)) throw new ConfigError(name, `must be ${allowedValues(name)}`, raw, didYouMean(name, v, spec.values!));
     return v as RunConfig[FieldName];
   }
   if (spec.kind === 'nullableNumber' && (raw === null || raw === '' || raw === DEFAULT_GAIN)) return null;
@@ -195,42 +243,77 @@ function parseField(name: FieldName, raw: unknown): RunConfig[FieldName] {
 /**
  * Build a validated RunConfig: DEFAULT_CONFIG, then the preset's fields (if raw.preset is given),
  * then every field present in raw. Cross-field rules: digits fixes n^[0] = 64, allows m ≤ 1797 and,
- * with loss mse or softmax-xent, needs n^[L] = 10; uniform needs low < high.
+ * with loss mse or softmax-xent, needs n^[L] = 10; softmax-xent needs n^[L] ≥ 2; uniform needs low < high.
+ * Names (preset, every enum) are matched against their own lists only (never Object.prototype's keys).
  *
  * @param raw field values as typed; unknown keys are ignored by the caller's parser, not here.
  * @throws ConfigError naming the first bad field and its allowed values.
  */
 export function resolveConfig(raw: RawConfig): RunConfig {
+  const { cfg, errors } = resolveConfigAll(raw);
+  if (errors.length > 0) throw errors[0];
+  return cfg;
+}
+
+/** Every problem of a raw config at once, and the config without the bad fields. */
+export interface ResolvedConfig {
+  /** A valid config: the raw fields that passed, the preset's or default value where a field was bad. */
+  cfg: RunConfig;
+  /** One ConfigError per bad field, in FIELDS order (preset first, cross-field rules last); empty if all is well. */
+  errors: ConfigError[];
+}
+
+/**
+ * As {@link resolveConfig}, but reporting every bad field instead of the first (for the URL, where several may be
+ * wrong at once): each field is validated on its own, a bad one keeps the preset's or default value, and the
+ * cross-field rules run on what is left (a rule that still fails falls back to the defaults for its fields).
+ */
+export function resolveConfigAll(raw: RawConfig): ResolvedConfig {
+  const errors: ConfigError[] = [];
   let cfg: RunConfig = { ...DEFAULT_CONFIG, preset: 'custom' };
   if (raw.preset !== undefined && raw.preset !== 'custom') {
     const name = String(raw.preset);
-    const preset = PRESETS[name];
-    if (!preset) throw new ConfigError('preset', `must be one of ${PRESET_NAMES.join(', ')}, custom`, raw.preset);
-    cfg = { ...cfg, ...preset, preset: name };
+    const preset = ownEntry(PRESETS, name);
+    if (preset) cfg = { ...cfg, ...preset, preset: name };
+    else errors.push(new ConfigError('preset', `must be one of ${PRESET_NAMES.join(', ')}, custom`, raw.preset, didYouMean('preset', name, PRESET_NAMES)));
   }
   const explicit = new Set<FieldName>();
   for (const key of Object.keys(FIELDS) as FieldName[]) {
     if (raw[key] === undefined) continue;
-    (cfg as unknown as Record<string, unknown>)[key] = parseField(key, raw[key]);
-    explicit.add(key);
+    try {
+      (cfg as unknown as Record<string, unknown>)[key] = parseField(key, raw[key]);
+      explicit.add(key);
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      errors.push(e);
+    }
   }
+  const base = cfg.preset === 'custom' ? DEFAULT_CONFIG : { ...DEFAULT_CONFIG, ...PRESETS[cfg.preset] };
+  const rule = (e: ConfigError, reset: readonly FieldName[]) => {
+    errors.push(e);
+    for (const f of reset) (cfg as unknown as Record<string, unknown>)[f] = base[f];
+  };
   if (cfg.input === 'digits') {
     if (explicit.has('inputDim') && cfg.inputDim !== DIGITS_FEATURES) {
-      throw new ConfigError('inputDim', `must be ${DIGITS_FEATURES} for input digits (8×8 pixels)`, cfg.inputDim);
+      errors.push(new ConfigError('inputDim', `must be ${DIGITS_FEATURES} for input digits (8×8 pixels)`, cfg.inputDim));
     }
     cfg.inputDim = DIGITS_FEATURES;
-    if (cfg.batch > DIGITS_EXAMPLES) throw new ConfigError('batch', `must be an integer in 1..${DIGITS_EXAMPLES} for input digits`, cfg.batch);
+    if (cfg.batch > DIGITS_EXAMPLES) rule(new ConfigError('batch', `must be an integer in 1..${DIGITS_EXAMPLES} for input digits`, cfg.batch), ['batch']);
     if (cfg.loss !== 'sum') {
       if (explicit.has('outputDim') && cfg.outputDim !== DIGITS_CLASSES) {
-        throw new ConfigError('outputDim', `must be ${DIGITS_CLASSES} for input digits with loss ${cfg.loss}`, cfg.outputDim);
+        errors.push(new ConfigError('outputDim', `must be ${DIGITS_CLASSES} for input digits with loss ${cfg.loss}`, cfg.outputDim));
       }
       cfg.outputDim = DIGITS_CLASSES;
     }
   }
-  if (cfg.init === 'uniform' && !(cfg.low < cfg.high)) {
-    throw new ConfigError('high', `must be greater than low (${cfg.low}) for init uniform`, cfg.high);
+  if (cfg.loss === 'softmax-xent' && cfg.outputDim < 2) {
+    rule(new ConfigError('outputDim', 'must be at least 2 for loss softmax-xent (a softmax over one class is 1, so J = 0 and '
+      + 'dŷ = 0 whatever the network does; use loss sum or mse for one output)', cfg.outputDim), ['outputDim', 'loss']);
   }
-  return cfg;
+  if (cfg.init === 'uniform' && !(cfg.low < cfg.high)) {
+    rule(new ConfigError('high', `must be greater than low (${cfg.low}) for init uniform`, cfg.high), ['low', 'high']);
+  }
+  return { cfg, errors };
 }
 
 /** Widths n^[0..L] of a config: n^[0] = inputDim, n^[1..L-1] = width, n^[L] = outputDim. */

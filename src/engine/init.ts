@@ -36,6 +36,20 @@ export const INIT_PARAMS: Readonly<Record<InitName, readonly InitParamField[]>> 
 };
 
 /**
+ * How the lecture and the papers name each initialiser, and its variance: shown next to the PyTorch names in the
+ * GUI's list (label and tooltip). He et al. (2015) = kaiming_*, Glorot & Bengio (2010) = xavier_*, LeCun = lecun_*.
+ */
+export const INIT_ALSO_KNOWN_AS: Readonly<Partial<Record<InitName, { name: string; variance: string }>>> = {
+  xavier_normal: { name: 'Glorot', variance: 'N(0, gain²·2/(fan_in + fan_out)), Glorot & Bengio 2010' },
+  xavier_uniform: { name: 'Glorot', variance: 'U with Var = gain²·2/(fan_in + fan_out), Glorot & Bengio 2010' },
+  kaiming_normal: { name: 'He', variance: 'N(0, gain²/fan), He et al. 2015 (gain √2 for ReLU)' },
+  kaiming_uniform: { name: 'He', variance: 'U with Var = gain²/fan, He et al. 2015' },
+  lecun_normal: { name: 'LeCun', variance: 'N(0, gain²/fan_in), LeCun et al. 1998' },
+  lecun_uniform: { name: 'LeCun', variance: 'U with Var = gain²/fan_in, LeCun et al. 1998' },
+  orthogonal: { name: 'Saxe', variance: 'gain·Q, Q orthogonal, Saxe et al. 2014' },
+};
+
+/**
  * Init parameters given explicitly in `raw` that `init` does not read (e.g. --std with kaiming_normal):
  * not an error, but worth a notice. @returns the field names, in INIT_PARAM_FIELDS order.
  */

@@ -6,7 +6,7 @@ import './style.css';
 import type { Backend } from '../backends/backend';
 import { LimitError } from '../backends/backend';
 import { openBackend } from '../backends/open';
-import { ConfigError, DEFAULT_CONFIG, resolveConfig, type BackendName, type FieldName, type RawConfig, type RunConfig } from '../engine/config';
+import { ConfigError, quoteValue, resolveConfig, resolveConfigAll, type BackendName, type FieldName, type RawConfig, type RunConfig } from '../engine/config';
 import { TENSOR_NAMES, type TensorName } from '../engine/network';
 import { toJson, type RunResult } from '../engine/result';
 import { runStep } from '../engine/run';
@@ -116,6 +116,8 @@ function showResult(r: RunResult): void {
 let opened: { name: BackendName; backend: Backend } | null = null;
 let pending: RunConfig | null = null;
 let running = false;
+/** True while the URL the page was opened with had a mistake and no field has been changed since. */
+let keepUrl = false;
 
 /** The open backend for `name`; opens it (closing the previous one) only when the choice changed. */
 async function backendFor(name: BackendName): Promise<Backend> {
@@ -145,7 +147,7 @@ async function runOnce(cfg: RunConfig): Promise<void> {
   state.lastResult = result;
   state.lastResultJson = toJson(result);
   state.runs += 1;
-  history.replaceState(null, '', `${location.pathname}${urlForConfig(cfg)}`);
+  if (!keepUrl) history.replaceState(null, '', `${location.pathname}${urlForConfig(cfg)}`);
   showResult(result);
 }
 
@@ -176,31 +178,32 @@ function submit(raw: RawConfig): void {
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     showError(describe(e));
-    panel.markInvalid(e.field);
+    panel.markInvalid([e.field]);
     return;
   }
   clearError();
-  panel.markInvalid(null);
+  panel.markInvalid([]);
+  keepUrl = false;
   panel.setForm(formFromConfig(cfg));
   requestRun(cfg);
 }
 
 // ---- start-up -------------------------------------------------------------------------------------------
 
-function startConfig(): { cfg: RunConfig; error: string | null } {
+/**
+ * The first network: the URL's fields, each validated on its own. Every bad parameter is named (and its field
+ * outlined); the good ones still apply, and the bad ones keep their preset's or default value.
+ */
+function startConfig(): { cfg: RunConfig; error: string | null; invalid: (FieldName | 'preset')[] } {
   const { raw, unknown } = readUrlConfig(location.search);
+  const { cfg, errors } = resolveConfigAll(raw);
   const problems: string[] = [];
-  let cfg = DEFAULT_CONFIG;
-  if (Object.keys(raw).length > 0) {
-    try {
-      cfg = resolveConfig(raw);
-    } catch (e) {
-      if (!(e instanceof ConfigError)) throw e;
-      problems.push(`Bad URL parameter ${e.message}. Running the default network instead.`);
-    }
+  if (errors.length > 0) {
+    problems.push(`Bad URL parameter${errors.length > 1 ? 's' : ''}: ${errors.map((e) => e.message).join('; ')}. `
+      + `Running with ${errors.length > 1 ? 'those fields' : 'that field'} at ${cfg.preset === 'custom' ? 'the default' : `preset ${cfg.preset}'s`} value.`);
   }
-  if (unknown.length > 0) problems.push(`Ignored unknown URL parameter${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}.`);
-  return { cfg, error: problems.length > 0 ? problems.join(' ') : null };
+  if (unknown.length > 0) problems.push(`Ignored unknown URL parameter${unknown.length > 1 ? 's' : ''}: ${unknown.map(quoteValue).join(', ')}.`);
+  return { cfg, error: problems.length > 0 ? problems.join(' ') : null, invalid: errors.map((e) => e.field) };
 }
 
 function fillSelect(select: HTMLSelectElement, values: readonly string[], selected: string): void {
@@ -225,4 +228,7 @@ el.tableTensor.addEventListener('change', () => renderTableChoice(false));
 el.tablePage.addEventListener('change', () => renderTableChoice(true));
 
 if (start.error) showError(start.error);
+panel.markInvalid(start.invalid);
+// A URL with a mistake stays in the address bar (the user sees the typo) until the user changes a field.
+keepUrl = start.error !== null;
 requestRun(start.cfg);

@@ -6,8 +6,8 @@
  * and a tooltip with its allowed range.
  */
 import GUI, { type Controller } from 'lil-gui';
-import { allowedValues, FIELDS, PRESET_NAMES, type FieldName, type InitName } from '../engine/config';
-import { INIT_PARAM_FIELDS, INIT_PARAMS, type InitParamField } from '../engine/init';
+import { allowedValues, FIELDS, INIT_NAMES, PRESET_NAMES, type FieldName, type InitName } from '../engine/config';
+import { INIT_ALSO_KNOWN_AS, INIT_PARAM_FIELDS, INIT_PARAMS, type InitParamField } from '../engine/init';
 import { FIELD_NAMES, type FormValues } from './form';
 
 /** What the panel reports to its owner. */
@@ -29,6 +29,20 @@ const LABELS: Partial<Record<FieldName, string>> = {
   outputDim: 'outputDim n[L]',
 };
 
+
+/** The init list with the lecture's names beside PyTorch's: "kaiming_normal (He)" → kaiming_normal. */
+function initOptions(): Record<string, string> {
+  return Object.fromEntries(INIT_NAMES.map((n) => [INIT_ALSO_KNOWN_AS[n] ? `${n} (${INIT_ALSO_KNOWN_AS[n].name})` : n, n]));
+}
+
+/** A tooltip on each option of the init list: its variance and paper. */
+function labelInitOptions(c: Controller): void {
+  for (const option of c.domElement.querySelectorAll('option')) {
+    const name = option.textContent?.split(' ')[0] as InitName;
+    const aka = INIT_ALSO_KNOWN_AS[name];
+    if (aka) option.title = `${name} = ${aka.name}: ${aka.variance}`;
+  }
+}
 
 export class Panel {
   private readonly gui: GUI;
@@ -53,7 +67,8 @@ export class Panel {
       const folder = name === 'init' || (INIT_PARAM_FIELDS as readonly FieldName[]).includes(name) || name === 'bias' ? init
         : name === 'loss' || name === 'seed' || name === 'backend' ? training : network;
       const spec = FIELDS[name];
-      const c = spec.kind === 'enum' ? folder.add(form, name, [...spec.values!]) : folder.add(form, name);
+      const c = spec.kind === 'enum' ? folder.add(form, name, name === 'init' ? initOptions() : [...spec.values!]) : folder.add(form, name);
+      if (name === 'init') labelInitOptions(c);
       c.name(LABELS[name] ?? name).onFinishChange(() => {
         if (name === 'init') this.showInitParams();
         if (form.preset !== 'custom') {
@@ -76,11 +91,12 @@ export class Panel {
     this.showInitParams();
   }
 
-  /** Mark the field a ConfigError names (red outline), or clear the mark with null. */
-  markInvalid(field: FieldName | 'preset' | null): void {
+  /** Mark the fields ConfigErrors name (red outline); an empty list clears every mark. */
+  markInvalid(fields: readonly (FieldName | 'preset')[]): void {
     for (const [name, c] of this.controllers) {
-      c.domElement.classList.toggle('invalid', name === field);
-      if (name === field) c.show(); // an init parameter the current init hides can still be the bad one
+      const bad = fields.includes(name);
+      c.domElement.classList.toggle('invalid', bad);
+      if (bad) c.show(); // an init parameter the current init hides can still be a bad one
     }
   }
 

@@ -19,6 +19,19 @@ export function tensorElements(widths: readonly number[], m: number): number {
   return total;
 }
 
+/** Longest stretch of computation between two returns to the event loop (signals, the GUI, progress). */
+const SLICE_MS = 50;
+
+/** A function to await between layers: it yields to the event loop once SLICE_MS have passed since the last yield. */
+function pauser(): () => Promise<void> {
+  let last = performance.now();
+  return async () => {
+    if (performance.now() - last < SLICE_MS) return;
+    await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    last = performance.now();
+  };
+}
+
 export class CpuBackend implements Backend {
   readonly name = 'cpu' as const;
   readonly adapter = 'cpu (float64 reference)';
@@ -46,7 +59,9 @@ export class CpuBackend implements Backend {
     const n = shape.widths, m = shape.m, L = n.length - 1;
     const a: Float64Array[] = [Float64Array.from(batch.X)];
     const z: Float64Array[] = [];
+    const pause = pauser();
     for (let l = 1; l <= L; l++) {
+      await pause();
       z.push(matmul(params.W[l - 1], a[l - 1], n[l], m, n[l - 1], false, false, params.b[l - 1]));
       a.push(activationForward(l === L ? 'identity' : shape.activation, z[l - 1]));
     }
@@ -57,6 +72,7 @@ export class CpuBackend implements Backend {
     const db: Float64Array[] = new Array(L);
     dA[L - 1] = dYhat;
     for (let l = L; l >= 1; l--) {
+      await pause();
       dZ[l - 1] = activationBackward(l === L ? 'identity' : shape.activation, z[l - 1], dA[l - 1]);
       dW[l - 1] = matmul(dZ[l - 1], a[l - 1], n[l], n[l - 1], m, false, true);
       db[l - 1] = biasGrad(dZ[l - 1], n[l], m);

@@ -6,7 +6,7 @@
 import type { Backend, Tensors } from '../backend';
 import { shapeKey, TENSOR_NAMES, type NetworkShape, type Problem } from '../../engine/network';
 import type { LayerReport, StepResult } from '../../engine/result';
-import { statsFromMoments, type Stats } from '../../stats/stats';
+import { statsFromMoments, type Moments, type Stats } from '../../stats/stats';
 import { planMemory, type EngineLimits, type MemoryPlan } from './memory-plan';
 import { PipelineCache } from './pipelines';
 import { NetworkProgram } from './scheduler';
@@ -38,6 +38,12 @@ async function withErrorScopes<T>(device: GPUDevice, what: string, work: () => P
     throw new GpuError(`${what} failed: ${gpuError.message}`);
   }
   return result.value;
+}
+
+/** The one sentence for a lost device: what was lost, that nothing of the step was kept, what to do. */
+function deviceLost(reason: string): GpuError {
+  return new GpuError(`the GPU device was lost (${reason || 'no reason given'}): nothing of this step was kept; `
+    + 'run again to start a new device, and if it keeps happening, reduce the network or use the cpu backend');
 }
 
 /** Largest buffer and binding size requested (4 GiB): the kernels index elements with u32. */
@@ -103,8 +109,12 @@ export class WebGpuBackend implements Backend {
       const plan = this.planFor(problem.shape); // throws LimitError before any allocation
       this.program?.destroy();
       this.program = null;
-      this.program = await withErrorScopes(this.device, 'building the network',
-        () => NetworkProgram.build(this.device, this.cache, problem.shape, plan), (p) => p.destroy());
+      try {
+        this.program = await withErrorScopes(this.device, 'building the network',
+          () => NetworkProgram.build(this.device, this.cache, problem.shape, plan), (p) => p.destroy());
+      } catch (e) {
+        throw await this.lostError(e);
+      }
       this.builds++;
     }
     this.program.load(problem);
@@ -114,7 +124,12 @@ export class WebGpuBackend implements Backend {
     this.assertAlive();
     const program = this.program;
     if (!program) throw new Error('WebGpuBackend.step: no problem set (call setProblem first)');
-    const moments = await withErrorScopes(this.device, 'the step', () => program.step());
+    let moments: Moments[];
+    try {
+      moments = await withErrorScopes(this.device, 'the step', () => program.step());
+    } catch (e) {
+      throw await this.lostError(e);
+    }
     this.assertAlive();
     const stats = moments.map(statsFromMoments);
     const n = program.shape.widths;
@@ -132,7 +147,21 @@ export class WebGpuBackend implements Backend {
   }
 
   private assertAlive(): void {
-    if (this.lost !== null) throw new GpuError(`the GPU device was lost: ${this.lost}`);
+    if (this.lost !== null) throw deviceLost(this.lost);
+  }
+
+  /**
+   * The error to report for a failure of GPU work: a lost device (a read back aborted, the device destroyed, a
+   * driver reset) becomes one GpuError sentence; anything else is returned as it is.
+   */
+  private async lostError(e: unknown): Promise<unknown> {
+    if (e instanceof GpuError) return e;
+    // A mapAsync aborted by a lost device rejects (AbortError, often with no message) before device.lost settles.
+    const aborted = e instanceof Error && (e.name === 'AbortError' || e.name === 'OperationError');
+    if (!aborted && this.lost === null) return e;
+    const info = await Promise.race([this.device.lost, new Promise<null>((resolve) => setTimeout(() => resolve(null), 1000))]);
+    const reason = this.lost ?? (info ? info.message || info.reason : `${(e as Error).name} while reading the results back`);
+    return deviceLost(reason);
   }
 
   destroy(): void {
