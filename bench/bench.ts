@@ -11,10 +11,10 @@ import { CpuBackend } from '../src/backends/cpu/cpu-backend';
 import type { Backend } from '../src/backends/backend';
 import { nodeGpu } from '../src/backends/webgpu/node-gpu';
 import { WebGpuBackend } from '../src/backends/webgpu/webgpu-backend';
-import { PRESET_NAMES, resolveConfig } from '../src/engine/config';
-import { TENSOR_NAMES } from '../src/engine/network';
-import { runStep } from '../src/engine/run';
-import type { RunResult } from '../src/engine/result';
+import { PRESET_NAMES, resolveConfig } from '../src/model/config';
+import { TENSOR_NAMES } from '../src/model/network';
+import { runStep } from '../src/session/run';
+import type { RunResult } from '../src/model/result';
 
 const opts = new Command()
   .option('--presets <names>', `comma-separated presets (${PRESET_NAMES.join(', ')})`, 'relu-he,tanh-xavier,seed-explode')

@@ -8,7 +8,7 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
-import type { RunResult } from '../src/engine/result';
+import type { RunResult } from '../src/model/result';
 
 const ARTIFACTS = 'artifacts';
 /** The default network (README / task): digits, ReLU, L = 50, n = 128, kaiming_normal. */

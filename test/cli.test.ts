@@ -1,7 +1,7 @@
 /**
  * The CLI (src/cli/main.ts) as a user runs it: a child process through vite-node, checked on exit status,
  * stdout, stderr and the --json / --csv files. Expected numbers come from closed forms of the presets
- * (engine/config.ts), not from the CLI's own output.
+ * (model/config.ts), not from the CLI's own output.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Papa from 'papaparse';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ACTIVATIONS } from '../src/engine/network';
-import { DIGITS_EXAMPLES, FIELDS, MAX_DEPTH, PRESET_NAMES, PRESETS } from '../src/engine/config';
+import { ACTIVATIONS } from '../src/model/network';
+import { DIGITS_EXAMPLES, FIELDS, MAX_DEPTH, PRESET_NAMES, PRESETS } from '../src/model/config';
 
 interface Outcome { code: number | null; stdout: string; stderr: string }
 

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import {
   ConfigError, DEFAULT_CONFIG, DIGITS_EXAMPLES, didYouMean, FIELDS, INIT_NAMES, MAX_BATCH, MAX_DEPTH, MAX_WIDTH, PRESET_NAMES, PRESETS, quoteValue,
   resolveConfig, widthsOf, type FieldName, type RawConfig,
-} from '../src/engine/config';
+} from '../src/model/config';
 
 /** Run resolveConfig expecting a ConfigError; returns it. */
 function configError(raw: RawConfig): ConfigError {

@@ -11,10 +11,10 @@
 import { describe, expect, it } from 'vitest';
 import { CpuBackend, CPU_MAX_ELEMENTS, tensorElements } from '../src/backends/cpu/cpu-backend';
 import { LimitError } from '../src/backends/backend';
-import { ACTIVATIONS, LOSSES, type Activation, type LossName, type NetworkShape, type Problem } from '../src/engine/network';
-import { resolveConfig } from '../src/engine/config';
-import { makeProblem } from '../src/engine/problem';
-import { createRng, type Rng } from '../src/engine/rng';
+import { ACTIVATIONS, LOSSES, type Activation, type LossName, type NetworkShape, type Problem } from '../src/model/network';
+import { resolveConfig } from '../src/model/config';
+import { makeProblem } from '../src/session/problem';
+import { createRng, type Rng } from '../src/model/rng';
 
 const H = 2 ** -16;
 
@@ -54,7 +54,7 @@ function withParam(p: Problem, which: 'W' | 'b', li: number, k: number, value: n
   return { ...p, params };
 }
 
-/** Independent forward pass (plain loops over the model equations of src/engine/network.ts). */
+/** Independent forward pass (plain loops over the model equations of src/model/network.ts). */
 function referenceForward(p: Problem): { z: number[][][]; a: number[][][]; J: number } {
   const { widths, m, activation, loss } = p.shape;
   const L = widths.length - 1;

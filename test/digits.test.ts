@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { DataError, loadDigits, parseDigitsCsv } from '../src/data/digits';
-import { resolveConfig } from '../src/engine/config';
-import { makeBatch, makeProblem, shapeOf } from '../src/engine/problem';
+import { resolveConfig } from '../src/model/config';
+import { makeBatch, makeProblem, shapeOf } from '../src/session/problem';
 
 /** The raw file: rows of 64 pixel counts and a label. */
 function readRaw(): { pixels: number[][]; labels: number[] } {

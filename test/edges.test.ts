@@ -6,9 +6,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { CpuBackend } from '../src/backends/cpu/cpu-backend';
 import type { Backend } from '../src/backends/backend';
-import { resolveConfig, type RawConfig } from '../src/engine/config';
-import { runStep } from '../src/engine/run';
-import type { RunResult } from '../src/engine/result';
+import { resolveConfig, type RawConfig } from '../src/model/config';
+import { runStep } from '../src/session/run';
+import type { RunResult } from '../src/model/result';
 import { gpuBackend, releaseGpu } from './helpers/gpu';
 
 afterAll(releaseGpu);

@@ -5,10 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { calculateGain, initWeights, orthogonal, unusedInitParams, varianceScale, type InitOptions } from '../src/engine/init';
-import { createRng } from '../src/engine/rng';
-import { resolveConfig, INIT_NAMES, type InitName } from '../src/engine/config';
-import { makeProblem } from '../src/engine/problem';
+import { calculateGain, initWeights, orthogonal, unusedInitParams, varianceScale, type InitOptions } from '../src/model/init';
+import { createRng } from '../src/model/rng';
+import { resolveConfig, INIT_NAMES, type InitName } from '../src/model/config';
+import { makeProblem } from '../src/session/problem';
 
 const OPTS: InitOptions = { gain: null, mean: 0, std: 1, low: 0, high: 1, value: 0, mode: 'fan_in', activation: 'relu' };
 

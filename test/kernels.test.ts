@@ -8,8 +8,8 @@ import { activationBackward, activationForward, biasGrad, lossAndGrad, matmul } 
 import { kernels, WORKGROUP } from '../src/backends/webgpu/kernels';
 import { SHADERS } from '../src/backends/webgpu/shader-source';
 import { ceilDiv } from '../src/backends/webgpu/dispatch';
-import { ACTIVATIONS, LOSSES, type Activation, type LossName } from '../src/engine/network';
-import { createRng, type Rng } from '../src/engine/rng';
+import { ACTIVATIONS, LOSSES, type Activation, type LossName } from '../src/model/network';
+import { createRng, type Rng } from '../src/model/rng';
 import { gpuBackend, releaseGpu } from './helpers/gpu';
 import { runKernel } from './helpers/kernel-runner';
 import { F32_EPS, F32_MIN_NORMAL, mismatches, relativeError, ulp32 } from './helpers/compare';

@@ -5,11 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { findFirstAllZero, findFirstNonFinite, parseJsonNumber, toJson, type LayerReport, type RunResult } from '../src/engine/result';
+import { findFirstAllZero, findFirstNonFinite, parseJsonNumber, toJson, type LayerReport, type RunResult } from '../src/model/result';
 import { computeStats, STAT_NAMES, type Stats } from '../src/stats/stats';
-import { DEFAULT_CONFIG, resolveConfig } from '../src/engine/config';
-import { TENSOR_NAMES, type TensorName } from '../src/engine/network';
-import { runStep } from '../src/engine/run';
+import { DEFAULT_CONFIG, resolveConfig } from '../src/model/config';
+import { TENSOR_NAMES, type TensorName } from '../src/model/network';
+import { runStep } from '../src/session/run';
 import { CpuBackend } from '../src/backends/cpu/cpu-backend';
 
 const FINITE = computeStats([1, -2, 0.5]);

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Recorder, encodeDispatches } from '../src/backends/webgpu/recorder';
 import { MERGE_FAN_IN, planReduction, STATS_CHUNK } from '../src/backends/webgpu/reduction-plan';
 import { StatsReducer } from '../src/backends/webgpu/stats-reducer';
-import { createRng } from '../src/engine/rng';
+import { createRng } from '../src/model/rng';
 import { computeStats, statsFromMoments, type Stats } from '../src/stats/stats';
 import { gpuBackend, releaseGpu } from './helpers/gpu';
 import { SEED_NOTE, TEST_SEED } from './helpers/seed';

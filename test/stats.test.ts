@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { computeStats, hasNonFinite, keyToFloat32, statsFromMoments, STAT_NAMES, type Moments, type Stats } from '../src/stats/stats';
-import { createRng } from '../src/engine/rng';
+import { createRng } from '../src/model/rng';
 
 /** |got − want| ≤ rel·|want| (+ abs), NaN only equal to NaN, ±Infinity only to itself. */
 function expectClose(got: number, want: number, rel: number, what: string, abs = 0): void {

@@ -2,9 +2,9 @@
  * The interface every backend implements: the float64 CPU reference (backends/cpu) and the WebGPU engine
  * (backends/webgpu). A backend holds one network at a time; `setProblem` rebuilds only when the shape changes.
  */
-import type { BackendName } from '../engine/config';
-import type { NetworkShape, Problem } from '../engine/network';
-import type { StepResult } from '../engine/result';
+import type { BackendName } from '../model/config';
+import type { NetworkShape, Problem } from '../model/network';
+import type { StepResult } from '../model/result';
 
 /** A network too large for a device limit; thrown before anything is allocated. */
 export class LimitError extends Error {

@@ -4,7 +4,7 @@
 import type { Backend } from './backend';
 import { CpuBackend } from './cpu/cpu-backend';
 import { WebGpuBackend } from './webgpu/webgpu-backend';
-import type { BackendName } from '../engine/config';
+import type { BackendName } from '../model/config';
 
 export interface OpenedBackend {
   backend: Backend;

@@ -1,10 +1,10 @@
 /**
  * Command-line flags of the CLI, parsed with commander. The run-configuration flags are derived from FIELDS
- * (engine/config.ts), so the CLI, the GUI and the URL parameters cannot drift apart. Values stay strings here:
+ * (model/config.ts), so the CLI, the GUI and the URL parameters cannot drift apart. Values stay strings here:
  * resolveConfig validates them and throws ConfigError naming the field and its allowed range.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { allowedValues, DEFAULT_CONFIG, DEFAULT_GAIN, FIELDS, MAX_QUOTED, PRESETS, PRESET_NAMES, quoteValue, type FieldName, type RawConfig } from '../engine/config';
+import { allowedValues, DEFAULT_CONFIG, DEFAULT_GAIN, FIELDS, MAX_QUOTED, PRESETS, PRESET_NAMES, quoteValue, type FieldName, type RawConfig } from '../model/config';
 
 /** What the user asked for: the raw config fields (strings as typed) and the outputs. */
 export interface CliArgs {

@@ -2,8 +2,8 @@
  * The CLI's CSV output: one row per (layer, tensor), written with Papa Parse's unparse.
  */
 import Papa from 'papaparse';
-import { TENSOR_NAMES } from '../engine/network';
-import type { RunResult } from '../engine/result';
+import { TENSOR_NAMES } from '../model/network';
+import type { RunResult } from '../model/result';
 import { STAT_NAMES } from '../stats/stats';
 
 /** Column names, in order: layer, fanIn, fanOut, tensor, then every statistic of STAT_NAMES. */

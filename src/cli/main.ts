@@ -5,10 +5,10 @@
  * 1 any other error, one line on stderr.
  */
 import { LimitError, type Backend } from '../backends/backend';
-import { ConfigError, FIELDS, resolveConfig, type BackendName, type RunConfig } from '../engine/config';
-import { INIT_PARAMS, unusedInitParams } from '../engine/init';
-import { toJson, type RunResult } from '../engine/result';
-import { runStep } from '../engine/run';
+import { ConfigError, FIELDS, resolveConfig, type BackendName, type RunConfig } from '../model/config';
+import { INIT_PARAMS, unusedInitParams } from '../model/init';
+import { toJson, type RunResult } from '../model/result';
+import { runStep } from '../session/run';
 import { parseArgs, UsageError, type CliArgs } from './args';
 import { toCsv } from './csv';
 import { checkOutputPath, OutputError, writeOutput } from './output';

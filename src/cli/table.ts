@@ -3,12 +3,12 @@
  * non-finite site) and one row per layer l with fan_in, fan_out and the rms of z, a, dA, dZ, W, dW and the
  * std of a and dW.
  */
-import type { RunConfig } from '../engine/config';
-import { widthsOf } from '../engine/config';
-import { effectiveGain, INIT_PARAMS } from '../engine/init';
-import type { LayerReport, RunResult, TensorSite } from '../engine/result';
+import type { RunConfig } from '../model/config';
+import { widthsOf } from '../model/config';
+import { effectiveGain, INIT_PARAMS } from '../model/init';
+import type { LayerReport, RunResult, TensorSite } from '../model/result';
 import type { StatName } from '../stats/stats';
-import type { TensorName } from '../engine/network';
+import type { TensorName } from '../model/network';
 
 /** Above this many layers only the first and last {@link EDGE_ROWS} rows are printed (unless --all-layers). */
 export const MAX_FULL_ROWS = 60;

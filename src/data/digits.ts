@@ -6,7 +6,7 @@
 import { gunzipSync } from 'fflate';
 import Papa from 'papaparse';
 import digitsDataUrl from '../../data/digits.csv.gz?inline';
-import { DIGITS_CLASSES, DIGITS_EXAMPLES, DIGITS_FEATURES } from '../engine/config';
+import { DIGITS_CLASSES, DIGITS_EXAMPLES, DIGITS_FEATURES } from '../model/config';
 
 /** The data set, features standardised per column. */
 export interface Digits {

@@ -7,8 +7,8 @@ import {
   Chart, Legend, LinearScale, LineController, LineElement, PointElement, Title, Tooltip,
   type ChartConfiguration, type Plugin,
 } from 'chart.js';
-import type { TensorName } from '../engine/network';
-import type { RunResult } from '../engine/result';
+import type { TensorName } from '../model/network';
+import type { RunResult } from '../model/result';
 import type { StatName } from '../stats/stats';
 import { formatNumber } from './format';
 

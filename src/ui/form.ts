@@ -4,7 +4,7 @@
  * resolveConfig parses them, so "abc" or "-3" reach the one validator (and its ConfigError) instead of being
  * dropped or clamped by the widget.
  */
-import { DEFAULT_GAIN, FIELDS, type FieldName, type RawConfig, type RunConfig } from '../engine/config';
+import { DEFAULT_GAIN, FIELDS, type FieldName, type RawConfig, type RunConfig } from '../model/config';
 
 /** Field names in panel order. */
 export const FIELD_NAMES = Object.keys(FIELDS) as FieldName[];

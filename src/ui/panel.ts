@@ -6,8 +6,8 @@
  * and a tooltip with its allowed range.
  */
 import GUI, { type Controller } from 'lil-gui';
-import { allowedValues, FIELDS, INIT_NAMES, PRESET_NAMES, type FieldName, type InitName } from '../engine/config';
-import { INIT_ALSO_KNOWN_AS, INIT_PARAM_FIELDS, INIT_PARAMS, type InitParamField } from '../engine/init';
+import { allowedValues, FIELDS, INIT_NAMES, PRESET_NAMES, type FieldName, type InitName } from '../model/config';
+import { INIT_ALSO_KNOWN_AS, INIT_PARAM_FIELDS, INIT_PARAMS, type InitParamField } from '../model/init';
 import { FIELD_NAMES, type FormValues } from './form';
 
 /** What the panel reports to its owner. */

@@ -2,10 +2,10 @@
  * The page's observable state, exposed as `window.gradscope` for the end-to-end tests (e2e/gui.spec.ts)
  * and for anyone poking at the page from the browser console.
  */
-import type { RunResult } from '../engine/result';
+import type { RunResult } from '../model/result';
 
 export interface GradscopeState {
-  /** The last successful run, the same object the CLI writes as JSON (engine/result.ts); null before the first. */
+  /** The last successful run, the same object the CLI writes as JSON (model/result.ts); null before the first. */
   lastResult: RunResult | null;
   /** toJson(lastResult): the stable JSON document (non-finite numbers as "NaN"/"Infinity"/"-Infinity"). */
   lastResultJson: string | null;

@@ -3,8 +3,8 @@
  * Built as one HTML string per render. At most MAX_TABLE_ROWS rows are shown at once; longer tables are
  * split into pages of whole layers (L = 1000 with "all" is 6000 rows: 5 pages of 200 layers).
  */
-import { TENSOR_NAMES, type TensorName } from '../engine/network';
-import type { RunResult } from '../engine/result';
+import { TENSOR_NAMES, type TensorName } from '../model/network';
+import type { RunResult } from '../model/result';
 import { STAT_NAMES } from '../stats/stats';
 import { formatNumber } from './format';
 

@@ -2,7 +2,7 @@
  * URL query parameters ⇄ config. Keys are the RunConfig field names (`?preset=seed-explode&depth=30`);
  * values are validated by resolveConfig like every other input.
  */
-import { DEFAULT_GAIN, FIELDS, resolveConfig, type FieldName, type RawConfig, type RunConfig } from '../engine/config';
+import { DEFAULT_GAIN, FIELDS, resolveConfig, type FieldName, type RawConfig, type RunConfig } from '../model/config';
 
 const KEYS = new Set<string>(['preset', ...Object.keys(FIELDS)]);
 

@@ -4,8 +4,8 @@
  * (test/cpu-backend.test.ts).
  */
 import { LimitError, type Backend, type Tensors } from '../backend';
-import type { NetworkShape, Problem } from '../../engine/network';
-import type { LayerReport, StepResult } from '../../engine/result';
+import type { NetworkShape, Problem } from '../../model/network';
+import type { LayerReport, StepResult } from '../../model/result';
 import { computeStats } from '../../stats/stats';
 import { activationBackward, activationForward, biasGrad, lossAndGrad, matmul } from './ops';
 

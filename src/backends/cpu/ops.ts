@@ -3,7 +3,7 @@
  * building blocks of the CPU backend. Each mirrors one kernel in shaders/, including its special-value rules.
  * All matrices are ROW-MAJOR.
  */
-import type { Activation, LossName } from '../../engine/network';
+import type { Activation, LossName } from '../../model/network';
 
 /**
  * C = op(A)·op(B) (+ bias broadcast along rows), the three products of a dense layer:

@@ -2,7 +2,7 @@
  * The kernel variants of the engine: which shader, which defines, which bindings (in binding order).
  * Only specialisation (activation, transposes, loss) is part of a variant; shapes travel in uniforms.
  */
-import type { Activation, LossName } from '../../engine/network';
+import type { Activation, LossName } from '../../model/network';
 import type { Defines, ShaderName } from './shader-source';
 
 /** How a binding is used: storage read-only, storage read-write, or uniform. */

@@ -11,7 +11,7 @@
  * reduction-plan.ts (partial work items grouped by arena, then merge levels).
  */
 import { LimitError } from '../backend';
-import { TENSOR_NAMES, type NetworkShape, type TensorName } from '../../engine/network';
+import { TENSOR_NAMES, type NetworkShape, type TensorName } from '../../model/network';
 import { ceilDiv, foldWorkgroups } from './dispatch';
 import { WORKGROUP } from './kernels';
 import { MOMENTS_BYTES } from '../../stats/stats';

@@ -9,7 +9,7 @@
  *   backward: dZ^[l] = dA^[l] ⊙ g'(z^[l]);  dW^[l] = dZ^[l] a^[l-1]ᵀ;  db^[l] = Σ_j dZ^[l];  dA^[l-1] = W^[l]ᵀ dZ^[l]
  */
 import type { Tensors } from '../backend';
-import type { NetworkShape, Problem } from '../../engine/network';
+import type { NetworkShape, Problem } from '../../model/network';
 import type { Moments } from '../../stats/stats';
 import { ceilDiv } from './dispatch';
 import { kernels, WORKGROUP, type KernelVariant } from './kernels';

@@ -4,8 +4,8 @@
  * (Dawn, backends/webgpu/node-gpu.ts).
  */
 import type { Backend, Tensors } from '../backend';
-import { shapeKey, TENSOR_NAMES, type NetworkShape, type Problem } from '../../engine/network';
-import type { LayerReport, StepResult } from '../../engine/result';
+import { shapeKey, TENSOR_NAMES, type NetworkShape, type Problem } from '../../model/network';
+import type { LayerReport, StepResult } from '../../model/result';
 import { statsFromMoments, type Moments, type Stats } from '../../stats/stats';
 import { planMemory, type EngineLimits, type MemoryPlan } from './memory-plan';
 import { PipelineCache } from './pipelines';

@@ -2,9 +2,9 @@
  * One run: config → seeded problem → backend step → RunResult (the CLI's JSON and the GUI's lastResult).
  */
 import type { Backend } from '../backends/backend';
-import type { RunConfig } from './config';
+import type { RunConfig } from '../model/config';
 import { makeProblem, shapeOf } from './problem';
-import { findFirstAllZero, findFirstNonFinite, type RunResult } from './result';
+import { findFirstAllZero, findFirstNonFinite, type RunResult } from '../model/result';
 
 /**
  * Run one step of the network `cfg` describes on `backend`.

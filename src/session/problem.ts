@@ -3,10 +3,10 @@
  * All numbers are rounded to float32 here, once, so the float64 CPU reference and the float32 GPU
  * engine start from identical values.
  */
-import { widthsOf, type RunConfig } from './config';
-import { initWeights } from './init';
-import type { Batch, NetworkParams, NetworkShape, Problem } from './network';
-import { createRng } from './rng';
+import { widthsOf, type RunConfig } from '../model/config';
+import { initWeights } from '../model/init';
+import type { Batch, NetworkParams, NetworkShape, Problem } from '../model/network';
+import { createRng } from '../model/rng';
 import { loadDigits } from '../data/digits';
 
 /** The network shape of a config: widths n^[0..L], batch m, activation, loss. */
