@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { CpuBackend, CPU_MAX_ELEMENTS, tensorElements } from '../src/backends/cpu/cpu-backend';
 import { LimitError } from '../src/backends/backend';
 import { ACTIVATIONS, LOSSES, type Activation, type LossName, type NetworkShape, type Problem } from '../src/model/network';
-import { resolveConfig } from '../src/model/config';
+import { DEFAULT_CONFIG, resolveConfig } from '../src/model/config';
 import { makeProblem } from '../src/session/problem';
 import { createRng, type Rng } from '../src/model/rng';
 
@@ -21,6 +21,14 @@ const H = 2 ** -16;
 /** A dyadic rational k/256 near N(0, s²), |value| < 8 so that value ± H is exact in float32. */
 function dyadic(rng: Rng, s: number): number {
   return Math.max(-7.9, Math.min(7.9, Math.round(rng.normal() * s * 256) / 256));
+}
+
+/** Weights given as values (no initialiser), every tensor kept for readTensors. */
+function given(W: Float32Array<ArrayBuffer>[], b: Float32Array<ArrayBuffer>[]): Pick<Problem, 'weights' | 'memory'> {
+  return {
+    weights: { init: 'zeros', options: DEFAULT_CONFIG, seed: 0, bias: 0, values: { W, b } },
+    memory: { budgetBytes: 2 ** 30, keepAll: true, checkpoint: 'auto' },
+  };
 }
 
 /** A small problem with dyadic weights, biases, inputs and targets. */
@@ -36,7 +44,7 @@ function smallProblem(widths: number[], m: number, activation: Activation, loss:
   const X = Float32Array.from({ length: n0 * m }, () => dyadic(rng, 1));
   const Y = Float32Array.from({ length: nL * m }, () => dyadic(rng, 1));
   const labels = Uint32Array.from({ length: m }, () => Math.floor(rng.uniform() * nL));
-  return { shape: { widths, m, activation, loss }, params: { W, b }, batch: { X, Y, labels } };
+  return { shape: { widths, m, activation, loss, range: 'float32' }, ...given(W, b), batch: { X, Y, labels } };
 }
 
 /** J of a problem, by the backend. */
@@ -47,11 +55,11 @@ async function lossOf(backend: CpuBackend, p: Problem): Promise<number> {
 
 /** The problem with one parameter (W or b of layer index li, entry k) replaced. */
 function withParam(p: Problem, which: 'W' | 'b', li: number, k: number, value: number): Problem {
-  const copy = Float32Array.from(p.params[which][li]);
+  const values = p.weights.values!;
+  const copy = Float32Array.from(values[which][li]);
   copy[k] = value;
   expect(copy[k]).toBe(value); // exact in float32
-  const params = { ...p.params, [which]: p.params[which].map((t, i) => (i === li ? copy : t)) };
-  return { ...p, params };
+  return { ...p, weights: { ...p.weights, values: { ...values, [which]: values[which].map((t, i) => (i === li ? copy : t)) } } };
 }
 
 /** Independent forward pass (plain loops over the model equations of src/model/network.ts). */
@@ -67,8 +75,8 @@ function referenceForward(p: Problem): { z: number[][][]; a: number[][][]; J: nu
     for (let i = 0; i < widths[l]; i++) {
       zl.push([]); al.push([]);
       for (let j = 0; j < m; j++) {
-        let s = p.params.b[l - 1][i];
-        for (let k = 0; k < widths[l - 1]; k++) s += p.params.W[l - 1][i * widths[l - 1] + k] * a[l - 1][k][j];
+        let s = p.weights.values!.b[l - 1][i];
+        for (let k = 0; k < widths[l - 1]; k++) s += p.weights.values!.W[l - 1][i * widths[l - 1] + k] * a[l - 1][k][j];
         zl[i].push(s);
         al[i].push(g(s, l));
       }
@@ -144,7 +152,7 @@ describe('CpuBackend gradients against central finite differences', () => {
     let checked = 0, nonzero = 0;
     for (let li = 0; li < 3; li++) {
       for (const which of ['W', 'b'] as const) {
-        const values = p.params[which][li];
+        const values = p.weights.values![which][li];
         const grads = which === 'W' ? dW[li] : db[li];
         expect(grads.length).toBe(values.length);
         for (let k = 0; k < values.length; k++) {
@@ -178,7 +186,7 @@ describe('CpuBackend gradients against central finite differences', () => {
     const z = t.z.map((x) => Float64Array.from(x));
     for (let li = 0; li < 3; li++) {
       for (let i = 0; i < 3; i++) {
-        const b = p.params.b[li][i];
+        const b = p.weights.values!.b[li][i];
         const fd = ((await lossOf(backend, withParam(p, 'b', li, i, b + H))) - (await lossOf(backend, withParam(p, 'b', li, i, b - H)))) / (2 * H);
         expectGradClose(fd, dZ[li][i], `dZ^[${li + 1}][${i}]`);
         // g'(z) in closed form; the output layer is identity.
@@ -196,7 +204,7 @@ describe('closed forms of the seed presets', () => {
     const L = cfg.depth;
     expect(L).toBe(150);
     const backend = new CpuBackend();
-    await backend.setProblem(makeProblem(cfg));
+    await backend.setProblem(makeProblem(cfg, { keepAll: true }));
     const step = await backend.step();
     const t = await backend.readTensors();
     // Each layer rounds once (1.5·a exactly rounded), so the error grows at most one ulp per layer.
@@ -228,8 +236,8 @@ describe('ReLU at the kink and special cases', () => {
   it('ReLU\'(0) = 0: where z is exactly 0, dZ is 0 (and 0 · ∞ never appears)', async () => {
     // widths [1, 2, 1]: z^[1] = [0, 2] for x = 1 (W = [0; 2], b = 0); a^[1] = [0, 2]; ŷ = a1 + a2; loss sum.
     const p: Problem = {
-      shape: { widths: [1, 2, 1], m: 1, activation: 'relu', loss: 'sum' },
-      params: { W: [Float32Array.from([0, 2]), Float32Array.from([1, 1])], b: [new Float32Array(2), new Float32Array(1)] },
+      shape: { widths: [1, 2, 1], m: 1, activation: 'relu', loss: 'sum', range: 'float32' },
+      ...given([Float32Array.from([0, 2]), Float32Array.from([1, 1])], [new Float32Array(2), new Float32Array(1)]),
       batch: { X: Float32Array.from([1]), Y: new Float32Array(1), labels: new Uint32Array(1) },
     };
     const backend = new CpuBackend();
@@ -245,8 +253,8 @@ describe('ReLU at the kink and special cases', () => {
 
   it('z = -0 counts as not positive too', async () => {
     const p: Problem = {
-      shape: { widths: [1, 1, 1], m: 1, activation: 'relu', loss: 'sum' },
-      params: { W: [Float32Array.from([-0]), Float32Array.from([1])], b: [Float32Array.from([-0]), new Float32Array(1)] },
+      shape: { widths: [1, 1, 1], m: 1, activation: 'relu', loss: 'sum', range: 'float32' },
+      ...given([Float32Array.from([-0]), Float32Array.from([1])], [Float32Array.from([-0]), new Float32Array(1)]),
       batch: { X: Float32Array.from([1]), Y: new Float32Array(1), labels: new Uint32Array(1) },
     };
     const backend = new CpuBackend();
@@ -259,15 +267,19 @@ describe('ReLU at the kink and special cases', () => {
     const backend = new CpuBackend();
     await expect(backend.step()).rejects.toThrow(/setProblem/);
     await backend.setProblem(smallProblem([2, 2], 1, 'identity', 'sum', 1));
-    await expect(backend.readTensors()).rejects.toThrow(/no step/);
+    await expect(backend.readTensors()).rejects.toThrow(/no step has run/);
   });
 });
 
 describe('LimitError', () => {
-  /** A problem of the given shape with nothing allocated: the backend must refuse it from the shape alone. */
-  function hugeProblem(shape: NetworkShape): Problem {
-    return { shape, params: { W: [], b: [] }, batch: { X: new Float32Array(0), Y: new Float32Array(0), labels: new Uint32Array(0) } };
+  /** A problem of the given shape with no weights or data at all: only a check of the shape can refuse it. */
+  function hugeProblem(shape: Omit<NetworkShape, 'range'>): Problem {
+    return {
+      shape: { ...shape, range: 'float32' }, ...given([], []),
+      batch: { X: new Float32Array(0), Y: new Float32Array(0), labels: new Uint32Array(0) },
+    };
   }
+  const MEMORY = { budgetBytes: 2 ** 30, keepAll: true, checkpoint: 'auto' } as const;
 
   it('depth 100000 × width 4096 is refused by setProblem, fast, naming the limit; the previous step is kept', async () => {
     const backend = new CpuBackend();
@@ -277,7 +289,7 @@ describe('LimitError', () => {
     const tensorsBefore = await backend.readTensors();
 
     // tensorElements counts what a step really holds: on the small network, the tensors the backend kept.
-    const held = [tensorsBefore.z, tensorsBefore.a, tensorsBefore.dA, tensorsBefore.dZ, tensorsBefore.dW, small.params.W]
+    const held = [tensorsBefore.z, tensorsBefore.a, tensorsBefore.dA, tensorsBefore.dZ, tensorsBefore.dW, tensorsBefore.db, tensorsBefore.W]
       .flat().reduce((s, t) => s + t.length, 0);
     expect(tensorElements(small.shape.widths, small.shape.m)).toBe(held);
 
@@ -304,11 +316,11 @@ describe('LimitError', () => {
     expect((await backend.step()).loss).toBe(before.loss);
   });
 
-  it('a network just within CPU_MAX_ELEMENTS is accepted by setProblem (checked from the shape only)', async () => {
-    // widths [1, n], m = 1: 1 + 4n + 2n = 1 + 6n elements.
-    const n = Math.floor((CPU_MAX_ELEMENTS - 1) / 6);
+  it('a network just within CPU_MAX_ELEMENTS is accepted by the plan (checked from the shape only)', () => {
+    // widths [1, n], m = 1, every tensor kept: x (1) + z, a (2n) + W (n) + dA, dZ (2n) + dW (n) + db (n) = 1 + 7n.
+    const n = Math.floor((CPU_MAX_ELEMENTS - 1) / 7);
     const backend = new CpuBackend();
-    await expect(backend.setProblem(hugeProblem({ widths: [1, n], m: 1, activation: 'identity', loss: 'sum' }))).resolves.toBeUndefined();
-    await expect(backend.setProblem(hugeProblem({ widths: [1, n + 1], m: 1, activation: 'identity', loss: 'sum' }))).rejects.toBeInstanceOf(LimitError);
+    expect(backend.plan(hugeProblem({ widths: [1, n], m: 1, activation: 'identity', loss: 'sum' }).shape, MEMORY).totalBytes).toBe((1 + 7 * n) * 8);
+    expect(() => backend.plan(hugeProblem({ widths: [1, n + 1], m: 1, activation: 'identity', loss: 'sum' }).shape, MEMORY)).toThrow(LimitError);
   });
 });

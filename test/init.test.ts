@@ -5,10 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { calculateGain, initWeights, orthogonal, unusedInitParams, varianceScale, type InitOptions } from '../src/model/init';
+import { calculateGain, hostLayer, initWeights, orthogonal, unusedInitParams, varianceScale, type InitOptions } from '../src/model/init';
 import { createRng } from '../src/model/rng';
-import { resolveConfig, INIT_NAMES, type InitName } from '../src/model/config';
-import { makeProblem } from '../src/session/problem';
+import { resolveConfig, widthsOf, INIT_NAMES, type InitName, type RawConfig } from '../src/model/config';
+import { makeProblem, weightsOf } from '../src/session/problem';
 
 const OPTS: InitOptions = { gain: null, mean: 0, std: 1, low: 0, high: 1, value: 0, mode: 'fan_in', activation: 'relu' };
 
@@ -244,36 +244,39 @@ describe('simple initialisers', () => {
 
 describe('determinism (seeded streams)', () => {
   const base = { input: 'gaussian', inputDim: 6, outputDim: 3, width: 5, batch: 4, init: 'xavier_uniform' } as const;
+  /** W^[l] and b^[l] as every backend draws them on the host. */
+  const layer = (raw: RawConfig, l: number) => {
+    const cfg = resolveConfig(raw), n = widthsOf(cfg);
+    return hostLayer(weightsOf(cfg), l, n[l], n[l - 1]);
+  };
 
   it('same seed → identical weights and batch; different seed → different', () => {
-    const a = makeProblem(resolveConfig({ ...base, depth: 3, seed: 11 }));
-    const b = makeProblem(resolveConfig({ ...base, depth: 3, seed: 11 }));
-    const c = makeProblem(resolveConfig({ ...base, depth: 3, seed: 12 }));
-    for (let l = 0; l < 3; l++) {
-      expect(b.params.W[l]).toEqual(a.params.W[l]);
-      expect(c.params.W[l]).not.toEqual(a.params.W[l]);
+    for (let l = 1; l <= 3; l++) {
+      const a = layer({ ...base, depth: 3, seed: 11 }, l).W;
+      expect(layer({ ...base, depth: 3, seed: 11 }, l).W).toEqual(a);
+      expect(layer({ ...base, depth: 3, seed: 12 }, l).W).not.toEqual(a);
     }
-    expect(b.batch.X).toEqual(a.batch.X);
-    expect(c.batch.X).not.toEqual(a.batch.X);
+    const a = makeProblem(resolveConfig({ ...base, depth: 3, seed: 11 }));
+    expect(makeProblem(resolveConfig({ ...base, depth: 3, seed: 11 })).batch.X).toEqual(a.batch.X);
+    expect(makeProblem(resolveConfig({ ...base, depth: 3, seed: 12 })).batch.X).not.toEqual(a.batch.X);
   });
 
   it('changing the depth does not change the earlier layers\' weights or the batch', () => {
+    // Layers 1 and 2 have the same shapes (5×6, 5×5) at depth 3 and 6; layer 3 is the output layer of the short one.
+    for (const l of [1, 2]) expect(layer({ ...base, depth: 6, seed: 5 }, l).W).toEqual(layer({ ...base, depth: 3, seed: 5 }, l).W);
     const short = makeProblem(resolveConfig({ ...base, depth: 3, seed: 5 }));
     const long = makeProblem(resolveConfig({ ...base, depth: 6, seed: 5 }));
-    // Layers 1 and 2 have the same shapes (5×6, 5×5) in both; layer 3 is the output layer of the short one.
-    expect(long.params.W[0]).toEqual(short.params.W[0]);
-    expect(long.params.W[1]).toEqual(short.params.W[1]);
     expect(long.batch.X).toEqual(short.batch.X);
     expect(long.batch.labels).toEqual(short.batch.labels);
   });
 
   it('weights are float32 (rounded once) and biases are the constant bias', () => {
-    const p = makeProblem(resolveConfig({ ...base, depth: 2, bias: 0.25, init: 'kaiming_normal' }));
-    expect(p.params.W[0]).toBeInstanceOf(Float32Array);
-    expect(p.params.W[0].length).toBe(5 * 6);
-    expect(p.params.W[1].length).toBe(3 * 5);
-    expect(Array.from(p.params.b[0])).toEqual([0.25, 0.25, 0.25, 0.25, 0.25]);
-    expect(Array.from(p.params.b[1])).toEqual([0.25, 0.25, 0.25]);
+    const raw = { ...base, depth: 2, bias: 0.25, init: 'kaiming_normal' } as const;
+    expect(layer(raw, 1).W).toBeInstanceOf(Float32Array);
+    expect(layer(raw, 1).W.length).toBe(5 * 6);
+    expect(layer(raw, 2).W.length).toBe(3 * 5);
+    expect(Array.from(layer(raw, 1).b)).toEqual([0.25, 0.25, 0.25, 0.25, 0.25]);
+    expect(Array.from(layer(raw, 2).b)).toEqual([0.25, 0.25, 0.25]);
   });
 });
 

@@ -39,7 +39,7 @@ describe('WebGPU network vs float64 CPU reference', () => {
     it(`${cfg.activation} L=${cfg.depth} n=${cfg.width} m=${cfg.batch} ${cfg.init} ${cfg.loss} (seed ${SEED}): tensors and statistics within ${TOL}`, async () => {
       const gpu = await gpuBackend();
       const cpu = new CpuBackend();
-      const problem = makeProblem(cfg);
+      const problem = makeProblem(cfg, { keepAll: true });
       await gpu.setProblem(problem);
       await cpu.setProblem(problem);
       const [g, c] = [await gpu.step(), await cpu.step()];
@@ -141,32 +141,46 @@ describe('scheduler rules', () => {
     expect(gpu.builds).toBe(builds + 4);
   });
 
-  it('a network past the device limits is refused with the limit named, and the last network still runs', async () => {
+  it('a network past the memory budget or a binding limit is refused with the numbers, and the last network still runs', async () => {
     const gpu = await gpuBackend();
     const small = resolveConfig({ preset: 'seed-explode', depth: 3 });
     const before = await runStep(small, gpu);
-    // 2000 layers of 4096×4096 float32 weights: 134 GB, far past any binding limit. The plan refuses it before
-    // any buffer exists, so neither weights nor data are needed.
-    const huge = { widths: Array(2001).fill(4096), m: 64, activation: 'relu' as const, loss: 'sum' as const };
     const builds = gpu.builds;
-    await expect(gpu.setProblem({ shape: huge, params: { W: [], b: [] }, batch: makeProblem(small).batch }))
+    // 2000 layers of 4096×4096 float32 weights: 134 GB, far past the budget; the plan refuses it before any buffer
+    // exists, so neither weights nor data are needed.
+    await expect(runStep(resolveConfig({ depth: 2000, width: 4096, input: 'gaussian', inputDim: 4096, loss: 'sum' }), gpu))
+      .rejects.toThrow(/needs 134,\d{3},\d{3},\d{3} but the device limit memory budget \(--memory, MiB\) is 2,147,483,648/);
+    // One tensor larger than a binding: W^[1] of 65536×65536 (16 GiB).
+    await expect(runStep(resolveConfig({ depth: 1, input: 'gaussian', inputDim: 65536, outputDim: 65536, loss: 'sum', memory: 1_048_576 }), gpu))
       .rejects.toThrow(/device limit (maxStorageBufferBindingSize|maxBufferSize)/);
     expect(gpu.builds).toBe(builds); // refused from the plan: no buffer was made
     const after = await runStep(small, gpu);
     expect(after.layers.map((l) => l.a.max)).toEqual(before.layers.map((l) => l.a.max));
   });
 
-  it('planMemory names each limit it checks', () => {
-    const shape = { widths: [64, 128, 128, 10], m: 64, activation: 'relu' as const, loss: 'sum' as const };
-    const limits = { maxBufferSize: 2 ** 28, maxStorageBufferBindingSize: 2 ** 27, minStorageBufferOffsetAlignment: 256, maxComputeWorkgroupsPerDimension: 65535 };
-    expect(() => planMemory(shape, limits)).not.toThrow();
-    expect(() => planMemory(shape, { ...limits, maxStorageBufferBindingSize: 4096 })).toThrow(LimitError);
-    expect(() => planMemory(shape, { ...limits, maxStorageBufferBindingSize: 4096 })).toThrow(/maxStorageBufferBindingSize/);
-    expect(() => planMemory(shape, { ...limits, maxBufferSize: 4096 })).toThrow(/maxBufferSize/);
-    expect(() => planMemory(shape, { ...limits, maxComputeWorkgroupsPerDimension: 3 })).toThrow(/maxComputeWorkgroupsPerDimension/);
-    // Regions start at multiples of the offset alignment, so each tensor can be bound on its own.
-    const plan = planMemory(shape, limits);
-    for (const a of Object.values(plan.arenas)) for (const r of a.regions) expect(r.offset % 256).toBe(0);
+  it('planMemory names each limit it checks, aligns every region and splits a kind into pages', () => {
+    const shape = { widths: [64, 128, 128, 10], m: 64, activation: 'relu' as const, loss: 'sum' as const, range: 'float32' as const };
+    const memory = { budgetBytes: 2 ** 30, keepAll: false, checkpoint: 'auto' as const };
+    const limits = { maxBufferSize: 2 ** 28, maxStorageBufferBindingSize: 2 ** 27, minStorageBufferOffsetAlignment: 256, minUniformBufferOffsetAlignment: 256, maxComputeWorkgroupsPerDimension: 65535 };
+    expect(() => planMemory(shape, memory, limits)).not.toThrow();
+    expect(() => planMemory(shape, memory, { ...limits, maxStorageBufferBindingSize: 4096 })).toThrow(LimitError);
+    expect(() => planMemory(shape, memory, { ...limits, maxStorageBufferBindingSize: 4096 })).toThrow(/maxStorageBufferBindingSize/);
+    expect(() => planMemory(shape, memory, { ...limits, maxBufferSize: 4096 })).toThrow(/maxBufferSize/);
+    expect(() => planMemory(shape, memory, { ...limits, maxComputeWorkgroupsPerDimension: 3 })).toThrow(/maxComputeWorkgroupsPerDimension/);
+    expect(() => planMemory(shape, { ...memory, budgetBytes: 100_000 }, limits)).toThrow(/memory budget/);
+    // Regions start at multiples of the offset alignment, so each tensor can be bound on its own; a binding of the
+    // kind's size fits at every region.
+    const plan = planMemory(shape, memory, limits);
+    for (const k of Object.values(plan.kinds)) {
+      for (const r of k.slots) {
+        expect(r.offset % 256).toBe(0);
+        expect(r.offset + k.bindingBytes).toBeLessThanOrEqual(k.pages[r.page]);
+      }
+    }
+    // A binding limit of 64 KiB (one 128×128 W is 64 KiB) puts W^[2] in a page of its own instead of failing.
+    const paged = planMemory(shape, memory, { ...limits, maxStorageBufferBindingSize: 65536 });
+    expect(paged.kinds.W.pages.length).toBeGreaterThan(1);
+    for (const p of paged.kinds.W.pages) expect(p).toBeLessThanOrEqual(65536);
   });
 
   it('every activation × loss pair compiles and runs (smallest network, m = 1)', async () => {

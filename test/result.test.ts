@@ -126,7 +126,10 @@ describe('toJson', () => {
     expect(docLayers.length).toBe(2);
     for (const l of docLayers) {
       expect(Object.keys(l)).toEqual(['layer', 'fanIn', 'fanOut', 'z', 'a', 'dA', 'dZ', 'W', 'dW']);
-      for (const t of TENSOR_NAMES) expect(Object.keys(l[t] as object).sort()).toEqual([...STAT_NAMES].sort());
+      for (const t of TENSOR_NAMES) {
+        expect(Object.keys(l[t] as object).sort()).toEqual([...STAT_NAMES, 'log10'].sort());
+        expect(Object.keys((l[t] as { log10: object }).log10)).toEqual(['rms', 'l2', 'maxAbs']);
+      }
     }
     expect(doc.firstNonFinite).toEqual({ tensor: 'z', layer: 2 });
     expect(doc.firstAllZero).toEqual({ tensor: 'dZ', layer: 1 });

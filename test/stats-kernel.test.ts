@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Recorder, encodeDispatches } from '../src/backends/webgpu/recorder';
 import { MERGE_FAN_IN, planReduction, STATS_CHUNK } from '../src/backends/webgpu/reduction-plan';
-import { StatsReducer } from '../src/backends/webgpu/stats-reducer';
+import { reductionDispatches, StatsReadback, statsRecords } from '../src/backends/webgpu/stats-reducer';
 import { createRng } from '../src/model/rng';
 import { computeStats, statsFromMoments, type Stats } from '../src/stats/stats';
 import { gpuBackend, releaseGpu } from './helpers/gpu';
@@ -35,14 +35,16 @@ async function gpuStats(tensors: readonly Float32Array[]): Promise<Stats[]> {
     }
     const buffer = rec.buffer('test data', data.byteLength);
     gpu.device.queue.writeBuffer(buffer, 0, data);
-    const reducer = await StatsReducer.build(rec, planReduction(reduced), [buffer], 'test stats');
+    const plan = planReduction(reduced);
+    const records = statsRecords(rec, reduced.length, plan.records, 'test stats');
+    const readback = new StatsReadback(rec, records);
     const encoder = gpu.device.createCommandEncoder();
     const pass = encoder.beginComputePass();
-    encodeDispatches(pass, reducer.dispatches);
+    encodeDispatches(pass, await reductionDispatches(rec, plan, [buffer], records));
     pass.end();
-    reducer.copyResults(encoder);
+    readback.copy(encoder);
     gpu.device.queue.submit([encoder.finish()]);
-    return (await reducer.read()).map(statsFromMoments);
+    return (await readback.read()).map(statsFromMoments);
   } finally {
     rec.destroy();
   }
@@ -67,7 +69,7 @@ describe('reduction plan', () => {
   it('one chunk writes its result directly; more chunks merge in levels of ≤ 64 down to record t', () => {
     const sizes = [1, STATS_CHUNK, STATS_CHUNK + 1, 64 * STATS_CHUNK + 1];
     const plan = planReduction(sizes.map((count, t) => ({ source: t % 2, start: 0, count })));
-    expect(plan.tensors).toBe(4);
+    expect(plan.scratchBase).toBe(4);
     const outs = (t: number) => Array.from({ length: plan.work.length / 4 }, (_, w) => w).filter((w) => plan.work[4 * w + 2] === t).map((w) => plan.work[4 * w + 3]);
     expect(outs(0)).toEqual([0]);
     expect(outs(1)).toEqual([1]);
@@ -76,7 +78,7 @@ describe('reduction plan', () => {
     // Tensor 3: 65 partials → 2 groups → 1: two levels; every merge reads ≤ 64 records.
     expect(plan.levels).toHaveLength(2);
     for (let i = 0; i < plan.merges.length / 4; i++) expect(plan.merges[4 * i + 1]).toBeLessThanOrEqual(MERGE_FAN_IN);
-    const finals = Array.from({ length: plan.merges.length / 4 }, (_, i) => plan.merges[4 * i + 2]).filter((o) => o < plan.tensors);
+    const finals = Array.from({ length: plan.merges.length / 4 }, (_, i) => plan.merges[4 * i + 2]).filter((o) => o < plan.scratchBase);
     expect(finals.sort()).toEqual([2, 3]);
     // Work items are grouped by source: one dispatch per source buffer.
     expect(plan.sources.map((s) => s.source)).toEqual([0, 1]);

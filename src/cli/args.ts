@@ -47,6 +47,8 @@ const FIELD_HELP: Readonly<Record<FieldName, { arg: string; text: string }>> = {
   loss: { arg: 'name', text: 'loss J, averaged over the m examples' },
   seed: { arg: 'k', text: 'seed of the weights and the batch' },
   backend: { arg: 'name', text: 'webgpu (Dawn in Node) falls back to cpu, with a notice, where WebGPU is missing' },
+  range: { arg: 'name', text: 'float32 computes as a float32 network would; extended carries a power-of-two scale per tensor, so magnitudes beyond float32 (1.5^10000) are represented' },
+  memory: { arg: 'MiB', text: 'device memory budget; activations are recomputed from checkpoints every ~√L layers when they do not fit, and a network that still does not fit is refused' },
 };
 
 const FIELD_NAMES = Object.keys(FIELDS) as FieldName[];

@@ -3,7 +3,9 @@
  * shared by the CLI flags, the GUI fields and the URL parameters.
  */
 import { closest, distance } from 'fastest-levenshtein';
-import { ACTIVATIONS, LOSSES, type Activation, type LossName } from './network';
+import { ACTIVATIONS, type Activation } from './activations';
+import { LOSSES, LOSS_SPECS, type LossName } from './losses';
+import { RANGES, type Range } from './network';
 
 export const INPUTS = ['digits', 'gaussian', 'ones'] as const;
 export type InputName = (typeof INPUTS)[number];
@@ -62,6 +64,10 @@ export interface RunConfig {
   /** Seed of the weights and the batch: an integer in 0..2^32-1. */
   seed: number;
   backend: BackendName;
+  /** float32, or extended: per-tensor power-of-two scales, for magnitudes beyond float32's range. */
+  range: Range;
+  /** Device memory budget in MiB (2^20 bytes); activations are recomputed from checkpoints when they do not fit. */
+  memory: number;
 }
 
 /** What a user types for a gain of null: the init's default gain. */
@@ -100,6 +106,8 @@ export const FIELDS: Readonly<Record<Exclude<keyof RunConfig, 'preset'>, FieldSp
   loss: { flag: '--loss', kind: 'enum', values: LOSSES },
   seed: { flag: '--seed', kind: 'int', min: 0, max: 2 ** 32 - 1 },
   backend: { flag: '--backend', kind: 'enum', values: BACKENDS },
+  range: { flag: '--range', kind: 'enum', values: RANGES },
+  memory: { flag: '--memory', kind: 'int', min: 16, max: 1_048_576 },
 };
 
 export type FieldName = keyof typeof FIELDS;
@@ -185,6 +193,8 @@ export const DEFAULT_CONFIG: RunConfig = {
   loss: 'softmax-xent',
   seed: 1,
   backend: 'webgpu',
+  range: 'float32',
+  memory: 2048,
 };
 
 const digits50 = { input: 'digits', depth: 50, width: 128, loss: 'softmax-xent', gain: null } as const;
@@ -306,9 +316,9 @@ export function resolveConfigAll(raw: RawConfig): ResolvedConfig {
       cfg.outputDim = DIGITS_CLASSES;
     }
   }
-  if (cfg.loss === 'softmax-xent' && cfg.outputDim < 2) {
-    rule(new ConfigError('outputDim', 'must be at least 2 for loss softmax-xent (a softmax over one class is 1, so J = 0 and '
-      + 'dŷ = 0 whatever the network does; use loss sum or mse for one output)', cfg.outputDim), ['outputDim', 'loss']);
+  if (cfg.outputDim < LOSS_SPECS[cfg.loss].minOutputs) {
+    rule(new ConfigError('outputDim', `must be at least ${LOSS_SPECS[cfg.loss].minOutputs} for loss ${cfg.loss} (a softmax over one class is 1, `
+      + 'so J = 0 and dŷ = 0 whatever the network does; use loss sum or mse for one output)', cfg.outputDim), ['outputDim', 'loss']);
   }
   if (cfg.init === 'uniform' && !(cfg.low < cfg.high)) {
     rule(new ConfigError('high', `must be greater than low (${cfg.low}) for init uniform`, cfg.high), ['low', 'high']);

@@ -3,9 +3,10 @@
  * All return W^[l] ROW-MAJOR with shape (fan_out, fan_in) = (n^[l], n^[l-1]), in float64; the caller rounds
  * to float32 so that every backend sees the same numbers.
  */
-import type { Activation } from './network';
+import { ACTIVATION_SPECS, type Activation } from './activations';
 import type { InitName, RunConfig } from './config';
-import type { Rng } from './rng';
+import { createRng, type Rng } from './rng';
+import type { WeightSpec } from './network';
 
 /**
  * Options of an initialiser (the fields of RunConfig); each initialiser uses only its own (see {@link initWeights}).
@@ -62,11 +63,7 @@ export function unusedInitParams(init: InitName, raw: Partial<Record<InitParamFi
  * identity (linear) 1, relu √2 (He et al. 2015, eq. 10), tanh 5/3.
  */
 export function calculateGain(nonlinearity: Activation): number {
-  switch (nonlinearity) {
-    case 'identity': return 1;
-    case 'relu': return Math.SQRT2;
-    case 'tanh': return 5 / 3;
-  }
+  return ACTIVATION_SPECS[nonlinearity].gain;
 }
 
 /** The gain an initialiser uses: `gain` if given, else calculateGain(activation) for kaiming_*, else 1. */
@@ -171,4 +168,23 @@ export function initWeights(name: InitName, fanOut: number, fanIn: number, opts:
       return w;
     }
   }
+}
+
+/**
+ * W^[l] and b^[l] of a weight spec, drawn on the host (the CPU backend, and the WebGPU backend for initialisers it
+ * does not draw on the device): W from stream "W/l" of the seed, b^[l] = bias; rounded to float32. Given values
+ * (spec.values) are returned as they are.
+ * @returns W row-major (fanOut, fanIn) and b (fanOut).
+ * @throws RangeError if given values have the wrong sizes.
+ */
+export function hostLayer(spec: WeightSpec, l: number, fanOut: number, fanIn: number): { W: Float32Array<ArrayBuffer>; b: Float32Array<ArrayBuffer> } {
+  if (spec.values) {
+    const W = spec.values.W[l - 1], b = spec.values.b[l - 1];
+    if (W?.length !== fanOut * fanIn || b?.length !== fanOut) throw new RangeError(`weights of layer ${l}: W needs ${fanOut}×${fanIn}, b ${fanOut} values`);
+    return { W, b };
+  }
+  return {
+    W: Float32Array.from(initWeights(spec.init, fanOut, fanIn, spec.options, createRng(spec.seed, `W/${l}`))),
+    b: new Float32Array(fanOut).fill(spec.bias),
+  };
 }

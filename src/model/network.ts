@@ -11,17 +11,25 @@
  *   dA, dZ:          same shapes as a, z;  dW like W;  b, db: (n^[l])
  */
 
-/** Activation g of the hidden layers. The output layer is always identity. */
-export type Activation = 'identity' | 'relu' | 'tanh';
-export const ACTIVATIONS: readonly Activation[] = ['identity', 'relu', 'tanh'];
+import type { Activation } from './activations';
+import type { LossName } from './losses';
+import type { InitName } from './config';
+import type { InitOptions } from './init';
 
-/** Loss J, averaged over the m examples of the batch. */
-export type LossName = 'sum' | 'mse' | 'softmax-xent';
-export const LOSSES: readonly LossName[] = ['sum', 'mse', 'softmax-xent'];
+export { ACTIVATIONS, type Activation } from './activations';
+export { LOSSES, type LossName } from './losses';
 
 /** The names of the per-layer tensors whose statistics are reported, in report order. */
 export type TensorName = 'z' | 'a' | 'dA' | 'dZ' | 'W' | 'dW';
 export const TENSOR_NAMES: readonly TensorName[] = ['z', 'a', 'dA', 'dZ', 'W', 'dW'];
+
+/**
+ * How magnitudes are represented. float32: as a real float32 network computes (overflow to ∞, underflow to 0).
+ * extended: every per-layer tensor carries a power-of-two scale chosen on the device, so magnitudes beyond float32's
+ * range are represented (exact for identity and ReLU forward and for every backward pass; see README).
+ */
+export type Range = 'float32' | 'extended';
+export const RANGES: readonly Range[] = ['float32', 'extended'];
 
 /** Shape and kind of a network: everything that decides buffer sizes and kernels. */
 export interface NetworkShape {
@@ -33,14 +41,36 @@ export interface NetworkShape {
   readonly activation: Activation;
   /** Loss J. */
   readonly loss: LossName;
+  /** float32 or extended (power-of-two scales per tensor). */
+  readonly range: Range;
 }
 
-/** Parameters of every layer, index l-1 for layer l. Values are float32-representable. */
-export interface NetworkParams {
-  /** W^[l], row-major (n^[l], n^[l-1]). */
-  readonly W: readonly Float32Array<ArrayBuffer>[];
-  /** b^[l], length n^[l]. */
-  readonly b: readonly Float32Array<ArrayBuffer>[];
+/** How a backend may spend memory on a network. */
+export interface MemoryOptions {
+  /** Most bytes of device memory the network may use (the budget the plan is checked against). */
+  readonly budgetBytes: number;
+  /**
+   * Keep every tensor of a step (dA, dZ, dW, db of every layer, z and a without recomputation), so that
+   * readTensors can return them: for tests and exports. Otherwise transient gradients live in rings.
+   */
+  readonly keepAll: boolean;
+  /** Recompute activations from checkpoints: 'auto' only when they do not fit the budget, 'always' (tests). */
+  readonly checkpoint: 'auto' | 'always';
+}
+
+/** What the weights and biases are: an initialiser with its parameters and the seed (drawn by each backend). */
+export interface WeightSpec {
+  readonly init: InitName;
+  readonly options: InitOptions;
+  /** Seed of the counter-based generator (model/philox.ts): W^[l] element e is a function of (seed, l, e). */
+  readonly seed: number;
+  /** Constant value of every bias b^[l]. */
+  readonly bias: number;
+  /**
+   * Given values instead of drawn ones (finite-difference tests, re-running exported weights): W[l-1] row-major
+   * (n^[l], n^[l-1]) and b[l-1] (n^[l]) for every layer; init, seed and bias are then ignored.
+   */
+  readonly values?: { readonly W: readonly Float32Array<ArrayBuffer>[]; readonly b: readonly Float32Array<ArrayBuffer>[] };
 }
 
 /** One batch of inputs and targets. */
@@ -53,14 +83,16 @@ export interface Batch {
   readonly labels: Uint32Array<ArrayBuffer>;
 }
 
-/** A complete problem: what a backend needs to run one forward + backward step. */
+/** A complete problem: what a backend needs to run forward + backward steps. */
 export interface Problem {
   readonly shape: NetworkShape;
-  readonly params: NetworkParams;
+  readonly weights: WeightSpec;
   readonly batch: Batch;
+  readonly memory: MemoryOptions;
 }
 
 /** Identity of everything that forces a rebuild (buffers, pipelines) when it changes. */
-export function shapeKey(shape: NetworkShape): string {
-  return `${shape.widths.join(',')}|m=${shape.m}|${shape.activation}|${shape.loss}`;
+export function shapeKey(shape: NetworkShape, memory: MemoryOptions): string {
+  return `${shape.widths.join(',')}|m=${shape.m}|${shape.activation}|${shape.loss}|${shape.range}`
+    + `|${memory.budgetBytes}|${memory.keepAll}|${memory.checkpoint}`;
 }

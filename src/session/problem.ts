@@ -1,32 +1,27 @@
 /**
- * From a RunConfig to a Problem: the seeded weights, biases and batch that every backend runs.
- * All numbers are rounded to float32 here, once, so the float64 CPU reference and the float32 GPU
- * engine start from identical values.
+ * From a RunConfig to a Problem: the weight spec (initialiser, parameters, seed; each backend draws the weights),
+ * the batch and the memory options that every backend runs. The batch is rounded to float32 here, once, so the
+ * float64 CPU reference and the float32 GPU engine start from identical inputs.
  */
 import { widthsOf, type RunConfig } from '../model/config';
-import { initWeights } from '../model/init';
-import type { Batch, NetworkParams, NetworkShape, Problem } from '../model/network';
+import type { Batch, MemoryOptions, NetworkShape, Problem, WeightSpec } from '../model/network';
 import { createRng } from '../model/rng';
 import { loadDigits } from '../data/digits';
 
-/** The network shape of a config: widths n^[0..L], batch m, activation, loss. */
+/** The network shape of a config: widths n^[0..L], batch m, activation, loss, range. */
 export function shapeOf(cfg: RunConfig): NetworkShape {
-  return { widths: widthsOf(cfg), m: cfg.batch, activation: cfg.activation, loss: cfg.loss };
+  return { widths: widthsOf(cfg), m: cfg.batch, activation: cfg.activation, loss: cfg.loss, range: cfg.range };
 }
 
-/**
- * W^[l] from stream "W/l" of the seed, b^[l] = cfg.bias; float32.
- * @returns W[l-1] row-major (n^[l], n^[l-1]), b[l-1] length n^[l].
- */
-export function makeParams(cfg: RunConfig, shape: NetworkShape): NetworkParams {
-  const W: Float32Array<ArrayBuffer>[] = [];
-  const b: Float32Array<ArrayBuffer>[] = [];
-  for (let l = 1; l < shape.widths.length; l++) {
-    const fanIn = shape.widths[l - 1], fanOut = shape.widths[l];
-    W.push(Float32Array.from(initWeights(cfg.init, fanOut, fanIn, cfg, createRng(cfg.seed, `W/${l}`))));
-    b.push(new Float32Array(fanOut).fill(cfg.bias));
-  }
-  return { W, b };
+/** The weights of a config: its initialiser and parameters, seed and bias. */
+export function weightsOf(cfg: RunConfig): WeightSpec {
+  const { gain, mean, std, low, high, value, mode, activation } = cfg;
+  return { init: cfg.init, options: { gain, mean, std, low, high, value, mode, activation }, seed: cfg.seed, bias: cfg.bias };
+}
+
+/** How a run may use memory: the config's budget (MiB); transient gradients in rings, checkpoints when needed. */
+export function memoryOf(cfg: RunConfig, overrides: Partial<MemoryOptions> = {}): MemoryOptions {
+  return { budgetBytes: cfg.memory * 2 ** 20, keepAll: false, checkpoint: 'auto', ...overrides };
 }
 
 /**
@@ -61,8 +56,8 @@ export function makeBatch(cfg: RunConfig, shape: NetworkShape): Batch {
   return { X, Y, labels };
 }
 
-/** The whole problem of a config. */
-export function makeProblem(cfg: RunConfig): Problem {
+/** The whole problem of a config (memory options as memoryOf, with `memory` overriding them). */
+export function makeProblem(cfg: RunConfig, memory: Partial<MemoryOptions> = {}): Problem {
   const shape = shapeOf(cfg);
-  return { shape, params: makeParams(cfg, shape), batch: makeBatch(cfg, shape) };
+  return { shape, weights: weightsOf(cfg), batch: makeBatch(cfg, shape), memory: memoryOf(cfg, memory) };
 }

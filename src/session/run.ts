@@ -1,22 +1,33 @@
 /**
- * One run: config → seeded problem → backend step → RunResult (the CLI's JSON and the GUI's lastResult).
+ * One run: config → problem → backend (build, draw weights, step) → RunResult (the CLI's JSON and the GUI's
+ * lastResult).
  */
-import type { Backend } from '../backends/backend';
+import type { Backend, MemorySummary, RunControl } from '../backends/backend';
 import type { RunConfig } from '../model/config';
-import { makeProblem, shapeOf } from './problem';
+import type { MemoryOptions } from '../model/network';
 import { findFirstAllZero, findFirstNonFinite, type RunResult } from '../model/result';
+import { makeProblem, memoryOf, shapeOf } from './problem';
 
 /**
- * Run one step of the network `cfg` describes on `backend`.
- * The backend rebuilds only if the shape (widths, m, activation, loss) changed since its last problem.
- * @throws LimitError if the network exceeds a device limit (nothing is allocated then); DataError if the data
- *   file is damaged.
+ * The memory plan of the network `cfg` describes on `backend`, allocating nothing.
+ * @throws LimitError naming the limit (device limit or memory budget) with the numbers.
  */
-export async function runStep(cfg: RunConfig, backend: Backend): Promise<RunResult> {
-  backend.checkLimits(shapeOf(cfg)); // before the weights are built: a huge network fails fast, allocating nothing
-  await backend.setProblem(makeProblem(cfg));
+export function planRun(cfg: RunConfig, backend: Backend, memory: Partial<MemoryOptions> = {}): MemorySummary {
+  return backend.plan(shapeOf(cfg), memoryOf(cfg, memory));
+}
+
+/**
+ * Run one step of the network `cfg` describes on `backend`, with progress and cancel.
+ * The backend rebuilds only if the shape (widths, m, activation, loss, range, memory options) changed.
+ * @param memory overrides of the memory options (tests: keepAll, checkpoint 'always')
+ * @throws LimitError if the network exceeds a device limit or the budget (nothing is allocated then);
+ *   CancelledError when control.signal fires; DataError if the data file is damaged.
+ */
+export async function runStep(cfg: RunConfig, backend: Backend, control: RunControl = {}, memory: Partial<MemoryOptions> = {}): Promise<RunResult> {
+  planRun(cfg, backend, memory); // before the batch is built: a huge network fails fast, allocating nothing
+  await backend.setProblem(makeProblem(cfg, memory), control);
   const t0 = performance.now();
-  const step = await backend.step();
+  const step = await backend.step(control);
   const stepMs = performance.now() - t0;
   return {
     config: cfg,

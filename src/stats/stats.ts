@@ -20,15 +20,47 @@ export interface Stats {
   zeroFraction: number;
   nanCount: number;
   infCount: number;
+  /**
+   * log10 of rms, l2 and max|x|, valid far beyond float64 in the extended range (a tensor at 1.5^10000 has
+   * log10 rms = 1760.9 while rms itself is ∞); in the float32 range simply log10 of the reported values.
+   * −∞ for 0, NaN where the value is NaN.
+   */
+  log10: { rms: number; l2: number; maxAbs: number };
 }
 
-export type StatName = keyof Stats;
+/** The scalar statistics (everything but log10), in report order. */
+export type StatName = Exclude<keyof Stats, 'log10'>;
 export const STAT_NAMES: readonly StatName[] = [
   'count', 'mean', 'std', 'rms', 'l2', 'min', 'max', 'zeroFraction', 'nanCount', 'infCount',
 ];
 
 type Counts = Pick<Moments, 'count' | 'zeros' | 'nans' | 'infs'> & { min: number; max: number };
-type CountStats = Pick<Stats, 'count' | 'min' | 'max' | 'zeroFraction' | 'nanCount' | 'infCount'>;
+type CountStats = Pick<PlainStats, 'count' | 'min' | 'max' | 'zeroFraction' | 'nanCount' | 'infCount'>;
+
+/** Stats without log10 (as first computed). */
+type PlainStats = Omit<Stats, 'log10'>;
+
+/** Add the log10 fields (of the values themselves: scale 2^0). */
+function withLog10(s: PlainStats): Stats {
+  const maxAbs = Math.max(Math.abs(s.min), Math.abs(s.max));
+  return { ...s, log10: { rms: Math.log10(s.rms), l2: Math.log10(s.l2), maxAbs: Number.isNaN(s.min) ? NaN : Math.log10(maxAbs) } };
+}
+
+/**
+ * The statistics of 2^e·x given those of x (a tensor stored with a power-of-two scale, extended range): every value
+ * statistic times 2^e in float64 (±∞ past float64's range), log10 fields plus e·log10 2 (exact beyond any range).
+ */
+export function scaleStats(s: Stats, e: number): Stats {
+  if (e === 0) return s;
+  const k = 2 ** e;
+  const d = e * Math.LOG10E * Math.LN2;
+  // 0·2^e stays 0 even when 2^e overflows (0·∞ would be NaN).
+  const mul = (v: number) => (v === 0 ? v : v * k);
+  return {
+    ...s, mean: mul(s.mean), std: mul(s.std), rms: mul(s.rms), l2: mul(s.l2), min: mul(s.min), max: mul(s.max),
+    log10: { rms: s.log10.rms + d, l2: s.log10.l2 + d, maxAbs: s.log10.maxAbs + d },
+  };
+}
 
 /** The statistics that follow from the counts alone; min/max over non-NaN values, NaN if every value is NaN. */
 function countStats(c: Counts): CountStats {
@@ -40,7 +72,7 @@ function countStats(c: Counts): CountStats {
 }
 
 /** The whole Stats when a NaN or ±∞ decides the moments (the special-value semantics of {@link Stats}), else null. */
-function nonFiniteStats(base: CountStats): Stats | null {
+function nonFiniteStats(base: CountStats): PlainStats | null {
   if (base.nanCount > 0) return { ...base, mean: NaN, std: NaN, rms: NaN, l2: NaN };
   if (base.infCount === 0) return null;
   const mean = base.min === -Infinity && base.max === Infinity ? NaN : base.max === Infinity ? Infinity : -Infinity;
@@ -74,7 +106,7 @@ export function computeStats(x: ArrayLike<number>): Stats {
   }
   const base = countStats({ count: n, min, max, zeros, nans: nan, infs: inf });
   const special = nonFiniteStats(base);
-  if (special) return special;
+  if (special) return withLog10(special);
   // S = 2^e with 2^e ≤ max|x| (about): dividing by S is exact, and |x/S| < 4.
   const scale = maxAbs > 0 ? 2 ** Math.min(1023, Math.max(-1074, Math.floor(Math.log2(maxAbs)))) : 1;
   let sum = 0;
@@ -87,13 +119,13 @@ export function computeStats(x: ArrayLike<number>): Stats {
     dev += d * d;
     ssq += s * s;
   }
-  return {
+  return withLog10({
     ...base,
     mean: Math.min(max, Math.max(min, scale * meanScaled)), // rounding must not put the mean outside [min, max]
     std: scale * Math.sqrt(dev / n),
     rms: scale * Math.sqrt(ssq / n),
     l2: scale * Math.sqrt(ssq),
-  };
+  });
 }
 
 /**
@@ -161,7 +193,7 @@ export function decodeMoments(moments: ArrayBuffer, centred: ArrayBuffer, count:
 export function statsFromMoments(mo: Moments): Stats {
   const base = countStats({ ...mo, min: keyToFloat32(mo.minKey), max: keyToFloat32(mo.maxKey) });
   const special = nonFiniteStats(base);
-  if (special) return special;
+  if (special) return withLog10(special);
   const n = mo.count, g = 2 ** (mo.e + 1);
   const meanDev = mo.t1 / n;
   // min = max (from the exact keys): a constant tensor, whose mean is that value and whose std is 0 exactly.
@@ -169,7 +201,7 @@ export function statsFromMoments(mo: Moments): Stats {
   const mean = constant ? base.min : Math.min(base.max, Math.max(base.min, g * (mo.centre + meanDev)));
   const std = constant ? 0 : g * Math.sqrt(Math.max(0, mo.t2 / n - meanDev * meanDev));
   const scale = 2 ** mo.e;
-  return { ...base, mean, std, rms: scale * Math.sqrt(mo.s2 / n), l2: scale * Math.sqrt(mo.s2) };
+  return withLog10({ ...base, mean, std, rms: scale * Math.sqrt(mo.s2 / n), l2: scale * Math.sqrt(mo.s2) });
 }
 
 /** True if the statistics saw a NaN or an Infinity. */

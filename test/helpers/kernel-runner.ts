@@ -32,15 +32,19 @@ export async function runKernel(backend: WebGpuBackend, variant: KernelVariant, 
   const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
   const buffers: GPUBuffer[] = [];
   const bindings: GPUBufferBinding[] = [];
+  /** Dynamic offsets, in binding order, for the bindings the variant declares dynamic (bound at offset 0). */
+  const offsets: number[] = [];
   const outputs: { buffer: GPUBuffer; count: number; binding: number }[] = [];
   for (const [binding, arg] of args.entries()) {
     if ('uniform' in arg) {
-      const data = new Uint32Array(4 * Math.ceil(Math.max(arg.uniform.length, 1) / 4));
+      // A parameter slot as the engine binds it: 32 bytes at a dynamic offset (here 0).
+      const data = new Uint32Array(8);
       data.set(arg.uniform);
       const b = device.createBuffer({ size: data.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
       device.queue.writeBuffer(b, 0, data);
       buffers.push(b);
       bindings.push({ buffer: b });
+      offsets.push(0);
       continue;
     }
     const count = 'input' in arg ? arg.input.length : arg.output;
@@ -49,7 +53,12 @@ export async function runKernel(backend: WebGpuBackend, variant: KernelVariant, 
     const b = device.createBuffer({ size: data.byteLength, usage });
     device.queue.writeBuffer(b, 0, data);
     buffers.push(b);
-    bindings.push({ buffer: b, offset: GUARD * 4, size: (count + GUARD) * 4 });
+    if (variant.bindings[binding].dynamic) {
+      bindings.push({ buffer: b, offset: 0, size: (count + GUARD) * 4 });
+      offsets.push(GUARD * 4);
+    } else {
+      bindings.push({ buffer: b, offset: GUARD * 4, size: (count + GUARD) * 4 });
+    }
     if ('output' in arg) outputs.push({ buffer: b, count, binding });
   }
   const bindGroup = device.createBindGroup({ layout: kernel.layout, entries: bindings.map((resource, binding) => ({ binding, resource })) });
@@ -58,7 +67,7 @@ export async function runKernel(backend: WebGpuBackend, variant: KernelVariant, 
   const encoder = device.createCommandEncoder();
   const pass = encoder.beginComputePass();
   pass.setPipeline(kernel.pipeline);
-  pass.setBindGroup(0, bindGroup);
+  pass.setBindGroup(0, bindGroup, offsets);
   pass.dispatchWorkgroups(x, y);
   pass.end();
   const staging = outputs.map((o) => device.createBuffer({ size: o.buffer.size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }));

@@ -1,102 +1,150 @@
 /**
  * The CPU reference backend: float64, plain loops (backends/cpu/ops.ts). The oracle of every GPU test, and the
  * fallback of the GUI and CLI where WebGPU is missing. Checked itself against finite differences
- * (test/cpu-backend.test.ts).
+ * (test/cpu-backend.test.ts). It runs a step as the same segments as the WebGPU backend (forward layers, loss,
+ * backward layers), returning to the event loop every ~50 ms for progress and cancel; transient gradients (dA, dZ,
+ * dW, db) are dropped once their statistics are taken, unless the problem asks to keep every tensor.
  */
-import { LimitError, type Backend, type Tensors } from '../backend';
-import type { NetworkShape, Problem } from '../../model/network';
+import { LimitError, throwIfCancelled, type Backend, type MemorySummary, type Phase, type RunControl, type Tensors } from '../backend';
+import { hostLayer } from '../../model/init';
+import type { MemoryOptions, NetworkShape, Problem } from '../../model/network';
 import type { LayerReport, StepResult } from '../../model/result';
-import { computeStats } from '../../stats/stats';
+import { computeStats, type Stats } from '../../stats/stats';
 import { activationBackward, activationForward, biasGrad, lossAndGrad, matmul } from './ops';
 
 /** Most float64 elements the CPU backend holds at once (1 GiB), so a huge network is refused, not swapped. */
 export const CPU_MAX_ELEMENTS = 2 ** 27;
 
-/** Elements of every tensor of one step: z, a, dA, dZ of each layer, W and dW, a^[0]. */
-export function tensorElements(widths: readonly number[], m: number): number {
-  let total = widths[0] * m;
-  for (let l = 1; l < widths.length; l++) total += 4 * widths[l] * m + 2 * widths[l] * widths[l - 1];
-  return total;
+/**
+ * Elements the CPU backend holds for a network: W, z, a of every layer and a^[0]; the gradients dA, dZ, dW, db of
+ * every layer with keepAll, else of one layer at a time.
+ */
+export function tensorElements(widths: readonly number[], m: number, keepAll = true): number {
+  const L = widths.length - 1;
+  let total = widths[0] * m, transient = 0;
+  for (let l = 1; l <= L; l++) {
+    const grads = 2 * widths[l] * m + widths[l] * widths[l - 1] + widths[l];
+    total += 2 * widths[l] * m + widths[l] * widths[l - 1];
+    if (keepAll) total += grads;
+    else transient = Math.max(transient, grads + widths[l - 1] * m);
+  }
+  return total + transient;
 }
 
 /** Longest stretch of computation between two returns to the event loop (signals, the GUI, progress). */
 const SLICE_MS = 50;
 
-/** A function to await between layers: it yields to the event loop once SLICE_MS have passed since the last yield. */
-function pauser(): () => Promise<void> {
-  let last = performance.now();
-  return async () => {
-    if (performance.now() - last < SLICE_MS) return;
-    await new Promise<void>((resolve) => setTimeout(resolve, 0));
-    last = performance.now();
-  };
-}
-
 export class CpuBackend implements Backend {
   readonly name = 'cpu' as const;
   readonly adapter = 'cpu (float64 reference)';
   private problem: Problem | null = null;
+  private W: Float32Array[] = [];
+  private b: Float32Array[] = [];
   private tensors: Tensors | null = null;
 
-  checkLimits(shape: NetworkShape): void {
-    const needed = tensorElements(shape.widths, shape.m);
-    if (needed > CPU_MAX_ELEMENTS) throw new LimitError('CPU_MAX_ELEMENTS', needed, CPU_MAX_ELEMENTS, 'the CPU backend (float64 elements)');
+  plan(shape: NetworkShape, memory: MemoryOptions): MemorySummary {
+    const needed = tensorElements(shape.widths, shape.m, memory.keepAll);
+    const limit = Math.min(CPU_MAX_ELEMENTS, Math.floor(memory.budgetBytes / 8));
+    if (needed > limit) {
+      throw needed > CPU_MAX_ELEMENTS
+        ? new LimitError('CPU_MAX_ELEMENTS', needed, CPU_MAX_ELEMENTS, 'the CPU backend (float64 elements)')
+        : new LimitError('memory budget (--memory, MiB)', needed * 8, memory.budgetBytes, 'the network on the CPU backend (bytes, float64)');
+    }
+    const L = shape.widths.length - 1;
+    return {
+      kinds: [{ name: 'float64', description: 'W, z and a of every layer, and the gradients', bytes: needed * 8, pages: 1 }],
+      totalBytes: needed * 8, budgetBytes: memory.budgetBytes, checkpointEvery: null, dispatchesPerStep: 7 * L, hostInit: true,
+    };
   }
 
-  async setProblem(problem: Problem): Promise<void> {
-    this.checkLimits(problem.shape);
-    this.problem = problem;
+  async setProblem(problem: Problem, control: RunControl = {}): Promise<void> {
+    this.plan(problem.shape, problem.memory);
+    this.problem = null;
     this.tensors = null;
+    const n = problem.shape.widths, L = n.length - 1;
+    const W: Float32Array[] = [], b: Float32Array[] = [];
+    const pause = pauser(control, 'init', L);
+    for (let l = 1; l <= L; l++) {
+      await pause(l);
+      const layer = hostLayer(problem.weights, l, n[l], n[l - 1]);
+      W.push(layer.W);
+      b.push(layer.b);
+    }
+    this.W = W;
+    this.b = b;
+    this.problem = problem;
   }
 
   /**
    * Forward l = 1..L: z^[l] = W^[l] a^[l-1] + b^[l], a^[l] = g(z^[l]) (identity at l = L);
-   * loss; backward l = L..1: dZ = dA ⊙ g'(z), dW = dZ a^[l-1]ᵀ, db = Σ_j dZ, dA^[l-1] = W^[l]ᵀ dZ.
+   * loss; backward l = L..1: dZ = dA ⊙ g'(z), dW = dZ a^[l-1]ᵀ, db = Σ_j dZ, dA^[l-1] = W^[l]ᵀ dZ;
+   * statistics of each tensor as it is produced.
    */
-  async step(): Promise<StepResult> {
+  async step(control: RunControl = {}): Promise<StepResult> {
     if (!this.problem) throw new Error('CpuBackend.step: no problem set (call setProblem first)');
-    const { shape, params, batch } = this.problem;
+    const { shape, batch, memory } = this.problem;
     const n = shape.widths, m = shape.m, L = n.length - 1;
+    const keep = memory.keepAll;
+    const total = 2 * L + 1;
+    let done = 0;
+    const pause = pauser(control, 'forward', total);
     const a: Float64Array[] = [Float64Array.from(batch.X)];
     const z: Float64Array[] = [];
-    const pause = pauser();
+    const stats: Omit<LayerReport, 'dA' | 'dZ' | 'dW'>[] = [];
     for (let l = 1; l <= L; l++) {
-      await pause();
-      z.push(matmul(params.W[l - 1], a[l - 1], n[l], m, n[l - 1], false, false, params.b[l - 1]));
+      await pause(done++, 'forward', l);
+      z.push(matmul(this.W[l - 1], a[l - 1], n[l], m, n[l - 1], false, false, this.b[l - 1]));
       a.push(activationForward(l === L ? 'identity' : shape.activation, z[l - 1]));
+      stats.push({ layer: l, fanIn: n[l - 1], fanOut: n[l], z: computeStats(z[l - 1]), a: computeStats(a[l]), W: computeStats(this.W[l - 1]) });
     }
+    await pause(done++, 'loss', L);
     const { perExample, dYhat } = lossAndGrad(shape.loss, a[L], batch.Y, batch.labels, n[L], m);
-    const dA: Float64Array[] = new Array(L);
-    const dZ: Float64Array[] = new Array(L);
-    const dW: Float64Array[] = new Array(L);
-    const db: Float64Array[] = new Array(L);
-    dA[L - 1] = dYhat;
+    const grads: { dA: Stats; dZ: Stats; dW: Stats }[] = new Array(L);
+    const kept = { dA: [] as Float64Array[], dZ: [] as Float64Array[], dW: [] as Float64Array[], db: [] as Float64Array[] };
+    let dA = dYhat;
     for (let l = L; l >= 1; l--) {
-      await pause();
-      dZ[l - 1] = activationBackward(l === L ? 'identity' : shape.activation, z[l - 1], dA[l - 1]);
-      dW[l - 1] = matmul(dZ[l - 1], a[l - 1], n[l], n[l - 1], m, false, true);
-      db[l - 1] = biasGrad(dZ[l - 1], n[l], m);
-      if (l > 1) dA[l - 2] = matmul(params.W[l - 1], dZ[l - 1], n[l - 1], m, n[l], true, false);
+      await pause(done++, 'backward', l);
+      const dZ = activationBackward(l === L ? 'identity' : shape.activation, z[l - 1], dA);
+      const dW = matmul(dZ, a[l - 1], n[l], n[l - 1], m, false, true);
+      grads[l - 1] = { dA: computeStats(dA), dZ: computeStats(dZ), dW: computeStats(dW) };
+      if (keep) {
+        kept.dA[l - 1] = dA;
+        kept.dZ[l - 1] = dZ;
+        kept.dW[l - 1] = dW;
+        kept.db[l - 1] = biasGrad(dZ, n[l], m);
+      }
+      if (l > 1) dA = matmul(this.W[l - 1], dZ, n[l - 1], m, n[l], true, false);
     }
-    this.tensors = { z, a, dA, dZ, dW, db, lossPerExample: perExample };
-    const layers: LayerReport[] = [];
-    for (let l = 1; l <= L; l++) {
-      layers.push({
-        layer: l, fanIn: n[l - 1], fanOut: n[l],
-        z: computeStats(z[l - 1]), a: computeStats(a[l]), dA: computeStats(dA[l - 1]),
-        dZ: computeStats(dZ[l - 1]), W: computeStats(params.W[l - 1]), dW: computeStats(dW[l - 1]),
-      });
-    }
-    return { loss: computeStats(perExample).mean, layers };
+    control.onProgress?.({ phase: 'stats', layer: 0, done: total, total });
+    this.tensors = keep ? { W: this.W, z, a, ...kept, lossPerExample: perExample } : null;
+    return { loss: computeStats(perExample).mean, layers: stats.map((s, i) => ({ ...s, ...grads[i] })) };
   }
 
   async readTensors(): Promise<Tensors> {
-    if (!this.tensors) throw new Error('CpuBackend.readTensors: no step has run');
+    if (!this.tensors) throw new Error('CpuBackend.readTensors: no step has run with keepAll');
     return this.tensors;
   }
 
   destroy(): void {
     this.problem = null;
     this.tensors = null;
+    this.W = [];
+    this.b = [];
   }
 }
+
+/**
+ * A function to await between pieces of work: once SLICE_MS have passed since the last pause it reports progress,
+ * yields to the event loop and throws CancelledError if the signal fired.
+ */
+function pauser(control: RunControl, phase: Phase, total: number): (done: number, p?: Phase, layer?: number) => Promise<void> {
+  let last = performance.now();
+  return async (done, p = phase, layer = done) => {
+    if (performance.now() - last < SLICE_MS) return;
+    control.onProgress?.({ phase: p, layer, done, total });
+    await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    throwIfCancelled(control.signal);
+    last = performance.now();
+  };
+}
+

@@ -29,18 +29,6 @@ export function matmul(
 }
 
 /**
- * a = g(z), elementwise. relu(z) = z > 0 ? z : 0, NaN stays NaN (as PyTorch); tanh(±∞) = ±1.
- */
-export function activationForward(g: Activation, z: ArrayLike<number>): Float64Array {
-  const a = new Float64Array(z.length);
-  for (let i = 0; i < z.length; i++) {
-    const v = z[i];
-    a[i] = g === 'identity' ? v : g === 'tanh' ? Math.tanh(v) : Number.isNaN(v) ? v : v > 0 ? v : 0;
-  }
-  return a;
-}
-
-/**
  * sech²(z) = tanh'(z) = 1 − tanh²(z) in float64, accurate over the whole range: 1 − tanh² for |z| < 0.55
  * (tanh² ≤ 0.25, no cancellation), else 4t/(1 + t)² with t = e^(−2|z|) (1 − tanh² would be 0 for |z| > 19,
  * where tanh rounds to 1). Returns [s, k] with sech²(z) = s·2^k, so that a product with a huge dA is not lost to
@@ -56,25 +44,41 @@ function sech2Scaled(z: number): [number, number] {
   return [(4 * r) / (1 + t) ** 2, -k];
 }
 
+/** dA·tanh'(z) = dA·sech²(z); dA = ±∞ gives ±∞ for finite z and NaN for z = ±∞ (∞·0). */
+function tanhBackward(z: number, dA: number): number {
+  if (!Number.isFinite(z) || !Number.isFinite(dA)) return dA * (Number.isNaN(z) ? NaN : Number.isFinite(z) ? 1 : 0);
+  const [s, k] = sech2Scaled(z);
+  // sech² = s·2^k ≤ 1, so dA·sech² cannot overflow; past 2^-1022 scale dA down first so that sech² itself
+  // does not underflow.
+  return k >= -1022 ? dA * (s * 2 ** k) : (dA * 2 ** -600) * (s * 2 ** (k + 600));
+}
+
 /**
- * dZ = dA ⊙ g'(z), elementwise, with g' computed from z (never reconstructed from the rounded a = g(z)).
- * identity: dA; relu: z > 0 ? dA : 0 (ReLU'(0) = 0, as PyTorch and TensorFlow; a select, so 0·∞ never occurs);
- * tanh: dA·sech²(z) (see {@link sech2Scaled}), where dA = ±∞ gives ±∞ for finite z and NaN for z = ±∞ (∞·0).
+ * g and dA·g'(z) of every activation of the registry (model/activations.ts); the type lists every entry, so an
+ * activation without its CPU code does not compile. g' is computed from z, never reconstructed from the rounded
+ * a = g(z). relu: z > 0 ? z : 0 with NaN kept (as PyTorch), ReLU'(0) = 0 as a select (0·∞ never occurs);
+ * tanh(±∞) = ±1.
+ */
+export const CPU_ACTIVATIONS: { readonly [g in Activation]: { forward(z: number): number; backward(z: number, dA: number): number } } = {
+  identity: { forward: (z) => z, backward: (_z, dA) => dA },
+  relu: { forward: (z) => (Number.isNaN(z) ? z : z > 0 ? z : 0), backward: (z, dA) => (z > 0 ? dA : 0) },
+  tanh: { forward: Math.tanh, backward: tanhBackward },
+};
+
+/** a = g(z), elementwise (see {@link CPU_ACTIVATIONS}). @param z any layout. @returns a, same layout. */
+export function activationForward(g: Activation, z: ArrayLike<number>): Float64Array {
+  const f = CPU_ACTIVATIONS[g].forward;
+  return Float64Array.from(z, f);
+}
+
+/**
+ * dZ = dA ⊙ g'(z), elementwise (see {@link CPU_ACTIVATIONS}).
  * @param z row-major (n, m); @param dA same shape. @returns dZ, same shape.
  */
 export function activationBackward(g: Activation, z: ArrayLike<number>, dA: ArrayLike<number>): Float64Array {
+  const f = CPU_ACTIVATIONS[g].backward;
   const dZ = new Float64Array(z.length);
-  for (let i = 0; i < z.length; i++) {
-    if (g === 'identity') dZ[i] = dA[i];
-    else if (g === 'relu') dZ[i] = z[i] > 0 ? dA[i] : 0;
-    else if (!Number.isFinite(z[i]) || !Number.isFinite(dA[i])) dZ[i] = dA[i] * (Number.isNaN(z[i]) ? NaN : Number.isFinite(z[i]) ? 1 : 0);
-    else {
-      const [s, k] = sech2Scaled(z[i]);
-      // sech² = s·2^k ≤ 1, so dA·sech² cannot overflow; past 2^-1022 scale dA down first so that sech² itself
-      // does not underflow.
-      dZ[i] = k >= -1022 ? dA[i] * (s * 2 ** k) : (dA[i] * 2 ** -600) * (s * 2 ** (k + 600));
-    }
-  }
+  for (let i = 0; i < z.length; i++) dZ[i] = f(z[i], dA[i]);
   return dZ;
 }
 
@@ -88,6 +92,51 @@ export function biasGrad(dZ: ArrayLike<number>, n: number, m: number): Float64Ar
   }
   return db;
 }
+
+/**
+ * The loss of one example j and its gradient column, for every loss of the registry (model/losses.ts); the type
+ * lists every entry, so a loss without its CPU code does not compile. `at(i)` is the index of (i, j) in the
+ * (nL, m) matrices; the gradient is written into dYhat. Formulas in {@link lossAndGrad}.
+ */
+type ExampleLoss = (yhat: ArrayLike<number>, Y: ArrayLike<number>, label: number, nL: number, at: (i: number) => number, m: number, dYhat: Float64Array) => number;
+
+const CPU_LOSSES: { readonly [l in LossName]: ExampleLoss } = {
+  sum: (yhat, _Y, _label, nL, at, m, dYhat) => {
+    let s = 0;
+    for (let i = 0; i < nL; i++) { s += yhat[at(i)]; dYhat[at(i)] = 1 / m; }
+    return s;
+  },
+  mse: (yhat, Y, _label, nL, at, m, dYhat) => {
+    let s = 0;
+    for (let i = 0; i < nL; i++) {
+      const d = yhat[at(i)] - Y[at(i)];
+      s += d * d;
+      dYhat[at(i)] = (2 * d) / m;
+    }
+    return s;
+  },
+  'softmax-xent': (yhat, _Y, c, nL, at, m, dYhat) => {
+    let mx = yhat[at(0)], iMax = 0, finite = true;
+    for (let i = 0; i < nL; i++) {
+      const v = yhat[at(i)];
+      if (!Number.isFinite(v)) finite = false;
+      if (v > mx) { mx = v; iMax = i; }
+    }
+    if (!finite) {
+      for (let i = 0; i < nL; i++) dYhat[at(i)] = NaN;
+      return NaN;
+    }
+    let notMax = 0, notLabel = 0;
+    for (let i = 0; i < nL; i++) {
+      const e = Math.exp(yhat[at(i)] - mx);
+      if (i !== iMax) notMax += e;
+      if (i !== c) notLabel += e;
+    }
+    const denom = (1 + notMax) * m;
+    for (let i = 0; i < nL; i++) dYhat[at(i)] = i === c ? -notLabel / denom : Math.exp(yhat[at(i)] - mx) / denom;
+    return (mx - yhat[at(c)]) + Math.log1p(notMax);
+  },
+};
 
 /**
  * Loss per example and its gradient dŷ = ∂J/∂ŷ, with J = (1/m) Σ_j loss_j:
@@ -105,42 +154,10 @@ export function lossAndGrad(
 ): { perExample: Float64Array; dYhat: Float64Array } {
   const perExample = new Float64Array(m);
   const dYhat = new Float64Array(nL * m);
+  const perExampleLoss = CPU_LOSSES[loss];
   for (let j = 0; j < m; j++) {
-    if (loss === 'sum') {
-      let s = 0;
-      for (let i = 0; i < nL; i++) { s += yhat[i * m + j]; dYhat[i * m + j] = 1 / m; }
-      perExample[j] = s;
-    } else if (loss === 'mse') {
-      let s = 0;
-      for (let i = 0; i < nL; i++) {
-        const d = yhat[i * m + j] - Y[i * m + j];
-        s += d * d;
-        dYhat[i * m + j] = (2 * d) / m;
-      }
-      perExample[j] = s;
-    } else {
-      let mx = yhat[j], iMax = 0, finite = true;
-      for (let i = 0; i < nL; i++) {
-        const v = yhat[i * m + j];
-        if (!Number.isFinite(v)) finite = false;
-        if (v > mx) { mx = v; iMax = i; }
-      }
-      if (!finite) {
-        perExample[j] = NaN;
-        for (let i = 0; i < nL; i++) dYhat[i * m + j] = NaN;
-        continue;
-      }
-      const c = labels[j];
-      let notMax = 0, notLabel = 0;
-      for (let i = 0; i < nL; i++) {
-        const e = Math.exp(yhat[i * m + j] - mx);
-        if (i !== iMax) notMax += e;
-        if (i !== c) notLabel += e;
-      }
-      const denom = (1 + notMax) * m;
-      for (let i = 0; i < nL; i++) dYhat[i * m + j] = i === c ? -notLabel / denom : Math.exp(yhat[i * m + j] - mx) / denom;
-      perExample[j] = (mx - yhat[c * m + j]) + Math.log1p(notMax);
-    }
+    const column = (k: number) => k * m + j;
+    perExample[j] = perExampleLoss(yhat, Y, labels[j], nL, column, m, dYhat);
   }
   return { perExample, dYhat };
 }

@@ -1,52 +1,80 @@
 /**
  * The kernel variants of the engine: which shader, which defines, which bindings (in binding order).
- * Only specialisation (activation, transposes, loss) is part of a variant; shapes travel in uniforms.
+ * Only specialisation (activation, transposes, loss) is part of a variant; shapes travel in parameter slots.
+ * The activation and loss variants come from the registries (model/activations.ts, model/losses.ts) through maps
+ * typed over every entry: a new activation or loss without its WGSL define does not compile.
  */
-import type { Activation, LossName } from '../../model/network';
+import type { Activation } from '../../model/activations';
+import type { LossName } from '../../model/losses';
 import type { Defines, ShaderName } from './shader-source';
 
 /** How a binding is used: storage read-only, storage read-write, or uniform. */
 export type BindingUse = 'read' | 'write' | 'uniform';
+
+export interface BindingSpec {
+  readonly use: BindingUse;
+  /**
+   * Bound with a dynamic offset: the per-layer kernels' tensors (one bind group for all layers of a page) and every
+   * parameter slot.
+   */
+  readonly dynamic: boolean;
+}
 
 export interface KernelVariant {
   /** Label and cache key, e.g. "matmul[TRANS_B]". */
   readonly key: string;
   readonly shader: ShaderName;
   readonly defines: Defines;
-  /** Binding i of group 0 has use bindings[i]. */
-  readonly bindings: readonly BindingUse[];
+  /** Binding i of group 0 is bindings[i]. */
+  readonly bindings: readonly BindingSpec[];
 }
 
-function variant(shader: ShaderName, defines: Defines, bindings: readonly BindingUse[]): KernelVariant {
+/**
+ * @param uses binding uses in order; uniforms are always dynamic (parameter slots)
+ * @param perLayer storage bindings bound with dynamic offsets (kernels run once per layer)
+ */
+function variant(shader: ShaderName, defines: Defines, uses: readonly BindingUse[], perLayer: boolean): KernelVariant {
   const on = Object.keys(defines).filter((k) => defines[k]).sort();
+  const bindings = uses.map((use) => ({ use, dynamic: use === 'uniform' || perLayer }));
   return { key: `${shader}[${on.join(',')}]`, shader, defines, bindings };
 }
 
-const activationDefines = (g: Activation, forward: boolean): Defines =>
-  ({ RELU: g === 'relu', TANH: g === 'tanh', FORWARD: forward });
+/** The WGSL define of each activation (activation.wgsl): every registry entry must have one. */
+const ACTIVATION_DEFINES: { readonly [g in Activation]: Defines } = {
+  identity: { RELU: false, TANH: false },
+  relu: { RELU: true, TANH: false },
+  tanh: { RELU: false, TANH: true },
+};
+
+/** The WGSL defines of each loss (loss.wgsl): every registry entry must have one. */
+const LOSS_DEFINES: { readonly [l in LossName]: Defines } = {
+  sum: { SUM: true, MSE: false },
+  mse: { SUM: false, MSE: true },
+  'softmax-xent': { SUM: false, MSE: false },
+};
 
 export const kernels = {
   /** C = op(A)·op(B) (+bias); bindings A, B, C, params{M,N,K}, [bias]. */
   matmul: (transA: boolean, transB: boolean, bias: boolean): KernelVariant =>
     variant('matmul', { TRANS_A: transA, TRANS_B: transB, BIAS: bias },
-      bias ? ['read', 'read', 'write', 'uniform', 'read'] : ['read', 'read', 'write', 'uniform']),
+      bias ? ['read', 'read', 'write', 'uniform', 'read'] : ['read', 'read', 'write', 'uniform'], true),
   /** a = g(z); bindings z, a, params{count}. */
   activationForward: (g: Activation): KernelVariant =>
-    variant('activation', activationDefines(g, true), ['read', 'write', 'uniform']),
+    variant('activation', { ...ACTIVATION_DEFINES[g], FORWARD: true }, ['read', 'write', 'uniform'], true),
   /** dZ = dA ⊙ g'(z); bindings z, dA, dZ, params{count}. */
   activationBackward: (g: Activation): KernelVariant =>
-    variant('activation', activationDefines(g, false), ['read', 'read', 'write', 'uniform']),
+    variant('activation', { ...ACTIVATION_DEFINES[g], FORWARD: false }, ['read', 'read', 'write', 'uniform'], true),
   /** db = row sums of dZ; bindings dZ, db, params{n,m}. */
-  biasGrad: (): KernelVariant => variant('bias_grad', {}, ['read', 'write', 'uniform']),
+  biasGrad: (): KernelVariant => variant('bias_grad', {}, ['read', 'write', 'uniform'], true),
   /** loss and dŷ; bindings ŷ, y, labels, dŷ, loss, params{nL,m}. */
   loss: (loss: LossName): KernelVariant =>
-    variant('loss', { SUM: loss === 'sum', MSE: loss === 'mse' }, ['read', 'read', 'read', 'write', 'write', 'uniform']),
+    variant('loss', LOSS_DEFINES[loss], ['read', 'read', 'read', 'write', 'write', 'uniform'], false),
   /** Statistics pass 1 (moments), partial; bindings data, work, moments, params{first,count,results}. */
-  statsPartial: (): KernelVariant => variant('stats', { MERGE: false, PASS2: false }, ['read', 'read', 'write', 'uniform']),
+  statsPartial: (): KernelVariant => variant('stats', { MERGE: false, PASS2: false }, ['read', 'read', 'write', 'uniform'], false),
   /** Statistics pass 2 (centred sums), partial; bindings data, work, moments, centred, params. */
-  statsCentred: (): KernelVariant => variant('stats', { MERGE: false, PASS2: true }, ['read', 'read', 'read', 'write', 'uniform']),
+  statsCentred: (): KernelVariant => variant('stats', { MERGE: false, PASS2: true }, ['read', 'read', 'read', 'write', 'uniform'], false),
   /** Statistics merge of pass 1 (pass2 false) or pass 2 records; bindings merge items, records, params. */
-  statsMerge: (pass2: boolean): KernelVariant => variant('stats', { MERGE: true, PASS2: pass2 }, ['read', 'write', 'uniform']),
+  statsMerge: (pass2: boolean): KernelVariant => variant('stats', { MERGE: true, PASS2: pass2 }, ['read', 'write', 'uniform'], false),
 };
 
 /** Workgroup sizes (threads) of the 1-D kernels and the output tile of matmul, as written in the shaders. */

@@ -1,142 +1,208 @@
 /**
- * Memory of one network, planned once per shape and checked against the device limits BEFORE anything is
- * allocated (llm.c style: plan, then carve up). Each tensor kind lives in one buffer (an arena) and each tensor
- * is a region of it, starting at a multiple of minStorageBufferOffsetAlignment so it can be bound on its own.
+ * The memory of one network, planned once per shape and checked against the device limits and the memory budget
+ * BEFORE anything is allocated (llm.c style: plan, then carve up). Each kind of tensor lives in one or more pages
+ * (buffers of at most maxStorageBufferBindingSize bytes); a tensor is a region of one page, at a multiple of
+ * minStorageBufferOffsetAlignment, so that kernels bind it with a dynamic offset and no bind group is made per layer.
  *
- * Arenas (float32 unless noted, regions row-major):
- *   W, dW: W^[l], dW^[l] (n^[l], n^[l-1]), l = 1..L      b, db: b^[l], db^[l] (n^[l])
- *   z, dA, dZ: (n^[l], m), l = 1..L                       a: a^[l] (n^[l], m), l = 0..L (a^[0] = x)
- *   y: targets (n^[L], m)      labels: u32 (m)             loss: per-example loss (m)
- * Statistics: z, a, dA, dZ, W, dW of every layer and the loss vector, reduced by shaders/stats.wgsl as planned by
- * reduction-plan.ts (partial work items grouped by arena, then merge levels).
+ * Kinds (float32 unless noted; rows-major shapes as in model/network.ts):
+ *   W, b       W^[l] (n^[l], n^[l-1]), b^[l] (n^[l]) for every layer l = 1..L.
+ *   z          z^[l] (n^[l], m) in slot (l−1) mod s: all L layers when s = L, else a scratch of s slots.
+ *   act, ckpt  a^[l] (n^[l], m): layers l = k·s (a^[0] = x, the checkpoints, and a^[L]) in ckpt slot ⌈l/s⌉…, the
+ *              others in act slot l mod s. With s = L nothing is recomputed; with s ≈ √L the backward pass
+ *              recomputes each segment's z and a from its checkpoint (Chen et al. 2016, "Training deep nets with
+ *              sublinear memory cost").
+ *   dA, dZ, dW, db  rings of R = G + 1 slots (layer l in slot l mod R), whose statistics are reduced every G
+ *              layers; with keepAll, one slot per layer.
+ *   y, labels (u32), loss   targets (n^[L], m), labels (m), per-example loss (m).
+ * Statistics: results records for every tensor (6L + 1), reduced group by group (G layers) by reduction-plan.ts.
  */
-import { LimitError } from '../backend';
-import { TENSOR_NAMES, type NetworkShape, type TensorName } from '../../model/network';
+import { LimitError, type MemorySummary } from '../backend';
+import type { MemoryOptions, NetworkShape } from '../../model/network';
+import { CENTRED_BYTES, MOMENTS_BYTES } from '../../stats/stats';
 import { ceilDiv, foldWorkgroups } from './dispatch';
 import { WORKGROUP } from './kernels';
-import { MOMENTS_BYTES } from '../../stats/stats';
-import { planReduction, type ReducedTensor, type ReductionPlan } from './reduction-plan';
+import { STATS_CHUNK } from './reduction-plan';
 
-export type ArenaName = 'W' | 'b' | 'dW' | 'db' | 'z' | 'a' | 'dA' | 'dZ' | 'y' | 'labels' | 'loss';
-export const ARENA_NAMES: readonly ArenaName[] = ['W', 'b', 'dW', 'db', 'z', 'a', 'dA', 'dZ', 'y', 'labels', 'loss'];
+export type KindName = 'W' | 'b' | 'z' | 'act' | 'ckpt' | 'dA' | 'dZ' | 'dW' | 'db' | 'y' | 'labels' | 'loss';
+export const KIND_NAMES: readonly KindName[] = ['W', 'b', 'z', 'act', 'ckpt', 'dA', 'dZ', 'dW', 'db', 'y', 'labels', 'loss'];
+
+const KIND_DESCRIPTION: Record<KindName, string> = {
+  W: 'the weights W^[1..L]', b: 'the biases b^[1..L]', z: 'the pre-activations z^[l]', act: 'the activations a^[l] between checkpoints',
+  ckpt: 'the activations a^[0], a^[L] and the checkpoints', dA: 'the gradients dA^[l]', dZ: 'the gradients dZ^[l]',
+  dW: 'the gradients dW^[l]', db: 'the gradients db^[l]', y: 'the targets', labels: 'the labels', loss: 'the per-example loss',
+};
 
 /** The device limits the plan depends on (a subset of GPUSupportedLimits). */
 export interface EngineLimits {
   maxBufferSize: number;
   maxStorageBufferBindingSize: number;
   minStorageBufferOffsetAlignment: number;
+  minUniformBufferOffsetAlignment: number;
   maxComputeWorkgroupsPerDimension: number;
 }
 
-/** A tensor inside an arena: byte offset and element count (4 bytes each). */
+/** A tensor's place: page index within its kind, byte offset in that page, elements (4 bytes each). */
 export interface Region {
+  page: number;
   offset: number;
   elements: number;
 }
 
-export interface ArenaPlan {
-  name: ArenaName;
-  bytes: number;
-  regions: Region[];
-}
-
-/** A tensor whose statistics are reduced: kind and layer (loss: the per-example loss vector, layer 0). */
-export interface StatsTensor {
-  name: TensorName | 'loss';
-  layer: number;
-}
-
-export interface StatsPlan extends ReductionPlan {
-  /** The reduced tensors, in result order: (l−1)·6 + index in TENSOR_NAMES for layer l, then the loss. */
-  tensorList: StatsTensor[];
-  /** The arena of each source index of the reduction plan. */
-  sourceArenas: ArenaName[];
+export interface KindPlan {
+  name: KindName;
+  /** Bytes of each page (buffer). */
+  pages: number[];
+  /** Every slot of the kind, in slot order. */
+  slots: Region[];
+  /** Bytes of the largest slot: the size of every binding of this kind (bound with a dynamic offset). */
+  bindingBytes: number;
 }
 
 export interface MemoryPlan {
-  arenas: Record<ArenaName, ArenaPlan>;
-  stats: StatsPlan;
+  L: number;
+  /** Layers per checkpoint segment; s = L when every activation is kept. */
+  s: number;
+  /** Layers per statistics group (the rings hold G + 1 layers). */
+  G: number;
+  /** Ring slots of dA, dZ, dW, db (L + 1 with keepAll). */
+  R: number;
+  kinds: Record<KindName, KindPlan>;
+  /** Result records (6L + 1) plus the scratch the largest group's reduction needs. */
+  statsRecords: number;
+  totalBytes: number;
 }
 
-const ARENA_DESCRIPTION: Record<ArenaName, string> = {
-  W: 'the weights W^[1..L]', b: 'the biases b^[1..L]', dW: 'the gradients dW^[1..L]', db: 'the gradients db^[1..L]',
-  z: 'the pre-activations z^[1..L]', a: 'the activations a^[0..L]', dA: 'the gradients dA^[1..L]',
-  dZ: 'the gradients dZ^[1..L]', y: 'the targets', labels: 'the labels', loss: 'the per-example loss',
-};
+/** The region of a kind's slot. */
+export function slot(plan: MemoryPlan, kind: KindName, index: number): Region {
+  const r = plan.kinds[kind].slots[index];
+  if (!r) throw new RangeError(`memory plan: no slot ${index} of ${kind}`);
+  return r;
+}
 
-function arena(name: ArenaName, sizes: number[], align: number): ArenaPlan {
-  const regions: Region[] = [];
-  let bytes = 0;
+/** Where a^[l] lives (l = 0..L): its kind and slot. */
+export function activationSlot(plan: MemoryPlan, l: number): { kind: 'act' | 'ckpt'; index: number } {
+  if (l === plan.L) return { kind: 'ckpt', index: Math.ceil(plan.L / plan.s) };
+  return l % plan.s === 0 ? { kind: 'ckpt', index: l / plan.s } : { kind: 'act', index: l % plan.s };
+}
+
+/** Slot of z^[l] (l = 1..L), and of the ring tensors dA^[l], dZ^[l], dW^[l], db^[l]. */
+export const zSlot = (plan: MemoryPlan, l: number) => (l - 1) % plan.s;
+export const ringSlot = (plan: MemoryPlan, l: number) => l % plan.R;
+
+/**
+ * Pack regions of `sizes` elements (one per slot) into pages of at most `pageLimit` bytes, each region at a multiple
+ * of `align`. Every page has room for a binding of `bindingBytes` at each of its regions.
+ * @throws LimitError when one region alone is larger than a page.
+ */
+function packKind(name: KindName, sizes: readonly number[], pageLimit: number, align: number, limitName: string): KindPlan {
+  const bindingBytes = Math.max(4, ...sizes.map((n) => n * 4));
+  if (bindingBytes > pageLimit) throw new LimitError(limitName, bindingBytes, pageLimit, `one tensor of ${KIND_DESCRIPTION[name]} (bytes)`);
+  const pages: number[] = [0];
+  const slots: Region[] = [];
+  let next = 0;
   for (const elements of sizes) {
-    bytes = ceilDiv(bytes, align) * align;
-    regions.push({ offset: bytes, elements });
-    bytes += elements * 4;
+    let offset = ceilDiv(next, align) * align;
+    if (offset + bindingBytes > pageLimit) {
+      pages.push(0);
+      offset = 0;
+    }
+    const page = pages.length - 1;
+    slots.push({ page, offset, elements });
+    pages[page] = offset + bindingBytes; // room for a whole binding at the last region
+    next = offset + elements * 4;
   }
-  return { name, bytes: Math.max(bytes, 4), regions };
+  return { name, pages, slots, bindingBytes };
 }
 
-/** The arena holding each reported tensor kind. */
-const SOURCE_OF: Record<TensorName, ArenaName> = { z: 'z', a: 'a', dA: 'dA', dZ: 'dZ', W: 'W', dW: 'dW' };
+/** Bytes of a plan's statistics records and other small buffers (outside the kinds). */
+function statsBytes(records: number): number {
+  return records * (MOMENTS_BYTES + CENTRED_BYTES);
+}
 
-function planStats(arenas: Record<ArenaName, ArenaPlan>, L: number): StatsPlan {
-  const tensorList: StatsTensor[] = [];
-  const reduced: ReducedTensor[] = [];
-  const sourceArenas: ArenaName[] = [...TENSOR_NAMES.map((t) => SOURCE_OF[t]), 'loss'];
-  for (let l = 1; l <= L; l++) {
-    for (const [k, name] of TENSOR_NAMES.entries()) {
-      // a^[l] is region l of the a arena (region 0 is x); the other arenas start at layer 1.
-      const region = arenas[SOURCE_OF[name]].regions[name === 'a' ? l : l - 1];
-      tensorList.push({ name, layer: l });
-      reduced.push({ source: k, start: region.offset / 4, count: region.elements });
-    }
-  }
-  tensorList.push({ name: 'loss', layer: 0 });
-  reduced.push({ source: TENSOR_NAMES.length, start: 0, count: arenas.loss.regions[0].elements });
-  return { ...planReduction(reduced), tensorList, sourceArenas };
+/** Ring bytes that make a statistics group large enough, but not huge (transient gradients stay small). */
+const RING_BUDGET_BYTES = 64 * 2 ** 20;
+
+/** The memory plan for segment length s and statistics group G (no limit checks). */
+function layout(shape: NetworkShape, memory: MemoryOptions, limits: EngineLimits, s: number, G: number): MemoryPlan {
+  const n = shape.widths, m = shape.m, L = n.length - 1;
+  const layers = Array.from({ length: L }, (_, i) => i + 1);
+  const pageLimit = Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize);
+  const limitName = limits.maxStorageBufferBindingSize <= limits.maxBufferSize ? 'maxStorageBufferBindingSize' : 'maxBufferSize';
+  const align = limits.minStorageBufferOffsetAlignment;
+  const maxNM = Math.max(...n.map((w) => w * m));
+  const maxW = Math.max(...layers.map((l) => n[l] * n[l - 1]));
+  const R = memory.keepAll ? L + 1 : G + 1;
+  const ckpts = Math.ceil(L / s) + 1;
+  const pack = (name: KindName, sizes: number[]) => packKind(name, sizes, pageLimit, align, limitName);
+  const kinds: Record<KindName, KindPlan> = {
+    W: pack('W', layers.map((l) => n[l] * n[l - 1])),
+    b: pack('b', layers.map((l) => n[l])),
+    z: pack('z', Array.from({ length: Math.min(s, L) }, () => maxNM)),
+    act: pack('act', Array.from({ length: Math.max(1, Math.min(s, L)) }, () => maxNM)),
+    ckpt: pack('ckpt', Array.from({ length: ckpts }, () => maxNM)),
+    dA: pack('dA', Array.from({ length: R }, () => maxNM)),
+    dZ: pack('dZ', Array.from({ length: R }, () => maxNM)),
+    dW: pack('dW', Array.from({ length: R }, () => maxW)),
+    db: pack('db', Array.from({ length: R }, () => Math.max(...n))),
+    y: pack('y', [n[L] * m]),
+    labels: pack('labels', [m]),
+    loss: pack('loss', [m]),
+  };
+  // Scratch records of one group's reduction (at most 3G + 1 tensors): their chunks, plus the merge outputs
+  // (fewer than the chunks).
+  const groupElements = G * (2 * maxNM + maxW) + maxNM;
+  const statsRecords = 6 * L + 1 + 2 * (ceilDiv(groupElements, STATS_CHUNK) + 3 * G + 1);
+  const kindBytes = Object.values(kinds).reduce((t, k) => t + k.pages.reduce((a, b) => a + b, 0), 0);
+  return { L, s, G, R, kinds, statsRecords, totalBytes: kindBytes + statsBytes(statsRecords) };
 }
 
 /**
- * Plan every buffer of a network and check it against the device limits.
- * @param shape widths n^[0..L], batch m
- * @throws LimitError naming the limit (maxBufferSize, maxStorageBufferBindingSize — an arena is bound whole by
- *   the statistics kernel — or maxComputeWorkgroupsPerDimension) and the arena or dispatch that exceeds it.
+ * Plan every buffer of a network: keep every activation if it fits the budget (or checkpoint 'always' is not
+ * asked), else recompute from checkpoints every s = ⌈√L⌉ layers.
+ * @param shape widths n^[0..L], batch m; @param memory budget and options
+ * @throws LimitError naming the limit and the numbers: a tensor over maxStorageBufferBindingSize / maxBufferSize,
+ *   a dispatch over maxComputeWorkgroupsPerDimension, or the memory budget (with and without checkpoints).
  */
-export function planMemory(shape: NetworkShape, limits: EngineLimits): MemoryPlan {
+export function planMemory(shape: NetworkShape, memory: MemoryOptions, limits: EngineLimits): MemoryPlan {
   const n = shape.widths, m = shape.m, L = n.length - 1;
-  const layers = Array.from({ length: L }, (_, i) => i + 1);
-  const align = limits.minStorageBufferOffsetAlignment;
-  const arenas: Record<ArenaName, ArenaPlan> = {
-    W: arena('W', layers.map((l) => n[l] * n[l - 1]), align),
-    b: arena('b', layers.map((l) => n[l]), align),
-    dW: arena('dW', layers.map((l) => n[l] * n[l - 1]), align),
-    db: arena('db', layers.map((l) => n[l]), align),
-    z: arena('z', layers.map((l) => n[l] * m), align),
-    a: arena('a', n.map((w) => w * m), align),
-    dA: arena('dA', layers.map((l) => n[l] * m), align),
-    dZ: arena('dZ', layers.map((l) => n[l] * m), align),
-    y: arena('y', [n[L] * m], align),
-    labels: arena('labels', [m], align),
-    loss: arena('loss', [m], align),
+  const maxNM = Math.max(...n.map((w) => w * m));
+  const maxW = Math.max(...n.slice(1).map((w, i) => w * n[i]));
+  const G = Math.max(1, Math.min(L, Math.ceil(L / 32), Math.floor(RING_BUDGET_BYTES / (4 * (3 * maxNM + maxW))) - 1));
+  const full = layout(shape, memory, limits, L, G);
+  const checkpointed = () => {
+    const s = Math.max(1, Math.ceil(Math.sqrt(L)));
+    return layout(shape, memory, limits, s, Math.min(G, s));
   };
-  // Element indices are u32 in the shaders: WebGpuBackend requests binding sizes of at most 4 GiB (MAX_BINDING_BYTES).
-  const bindLimit = Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize);
-  const limitName = limits.maxStorageBufferBindingSize <= limits.maxBufferSize ? 'maxStorageBufferBindingSize' : 'maxBufferSize';
-  for (const a of Object.values(arenas)) {
-    if (a.bytes > bindLimit) throw new LimitError(limitName, a.bytes, bindLimit, `the buffer of ${ARENA_DESCRIPTION[a.name]} (bytes)`);
-  }
-  const stats = planStats(arenas, L);
-  if (stats.records * MOMENTS_BYTES > bindLimit) {
-    throw new LimitError(limitName, stats.records * MOMENTS_BYTES, bindLimit, 'the statistics records (bytes)');
+  const plan = memory.checkpoint === 'always' && !memory.keepAll ? checkpointed()
+    : full.totalBytes <= memory.budgetBytes || memory.keepAll ? full : checkpointed();
+  if (plan.totalBytes > memory.budgetBytes) {
+    const what = plan.s < L
+      ? `the network (bytes, with activations recomputed every ${plan.s} layers; W^[1..L] alone needs ${plan.kinds.W.pages.reduce((a, b) => a + b, 0).toLocaleString('en-US')})`
+      : 'the network (bytes)';
+    throw new LimitError('memory budget (--memory, MiB)', plan.totalBytes, memory.budgetBytes, what);
   }
   // Every dispatch must fit, folded into two dimensions.
   const maxDim = limits.maxComputeWorkgroupsPerDimension;
   const tile = WORKGROUP.matmulTile;
-  for (const l of layers) {
+  for (let l = 1; l <= L; l++) {
     foldWorkgroups(ceilDiv(n[l], tile) * ceilDiv(m, tile), maxDim, `z^[${l}] = W a + b`);
     foldWorkgroups(ceilDiv(n[l], tile) * ceilDiv(n[l - 1], tile), maxDim, `dW^[${l}]`);
     foldWorkgroups(ceilDiv(n[l] * m, WORKGROUP.elementwise), maxDim, `a^[${l}] = g(z)`);
+    foldWorkgroups(ceilDiv(n[l] * n[l - 1], WORKGROUP.elementwise), maxDim, `W^[${l}] drawn`);
   }
-  for (const src of stats.sources) foldWorkgroups(src.numWork, maxDim, 'statistics');
-  for (const level of stats.levels) foldWorkgroups(level.count, maxDim, 'statistics merge');
-  return { arenas, stats };
+  foldWorkgroups(ceilDiv(plan.G * (2 * maxNM + maxW) + maxNM, STATS_CHUNK) + 3 * plan.G + 1, maxDim, 'statistics');
+  return plan;
+}
+
+/** The plan as the user sees it (--plan, the GUI): bytes and pages per kind, checkpointing, dispatches per step. */
+export function summarize(plan: MemoryPlan, shape: NetworkShape, budgetBytes: number, dispatchesPerStep: number, hostInit: boolean): MemorySummary {
+  const kinds: MemorySummary['kinds'] = KIND_NAMES.map((name) => ({
+    name, description: KIND_DESCRIPTION[name],
+    bytes: plan.kinds[name].pages.reduce((a, b) => a + b, 0), pages: plan.kinds[name].pages.length,
+  }));
+  kinds.push({ name: 'stats', description: 'the statistics records', bytes: statsBytes(plan.statsRecords), pages: 2 });
+  return {
+    kinds, totalBytes: plan.totalBytes, budgetBytes, checkpointEvery: plan.s < plan.L ? plan.s : null,
+    dispatchesPerStep, hostInit,
+  };
 }

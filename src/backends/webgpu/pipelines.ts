@@ -46,10 +46,10 @@ export class PipelineCache {
     }
     const layout = this.device.createBindGroupLayout({
       label: variant.key,
-      entries: variant.bindings.map((use, binding) => ({
+      entries: variant.bindings.map(({ use, dynamic }, binding) => ({
         binding,
         visibility: GPUShaderStage.COMPUTE,
-        buffer: { type: use === 'uniform' ? 'uniform' : use === 'read' ? 'read-only-storage' : 'storage' },
+        buffer: { type: use === 'uniform' ? 'uniform' : use === 'read' ? 'read-only-storage' : 'storage', hasDynamicOffset: dynamic },
       })),
     });
     const pipeline = await this.device.createComputePipelineAsync({

@@ -1,23 +1,29 @@
 /**
- * Building blocks of recorded GPU work: a Recorder makes the bind groups, uniform buffers and uploads of one
- * program (and destroys what it made), and a Dispatch is one recorded kernel launch, encoded many times.
+ * Building blocks of recorded GPU work. A Recorder makes the buffers, parameter slots and bind groups of one
+ * program and destroys what it made; a Dispatch is one kernel launch, recorded once and encoded into every step.
+ *
+ * Bind groups are few: per-layer kernels bind their tensors with dynamic offsets (the regions of memory-plan.ts) and
+ * their shape parameters from slots of shared uniform buffers, also by dynamic offset, so a bind group is made per
+ * (kernel, set of buffers), not per layer: building a 10,000-layer network makes a handful of them.
  */
 import { foldWorkgroups } from './dispatch';
 import type { KernelVariant } from './kernels';
 import type { PipelineCache } from './pipelines';
 
-/** One recorded dispatch: pipeline, bind group and workgroup counts (folded into two dimensions). */
+/** One recorded dispatch: pipeline, bind group, its dynamic offsets (binding order) and workgroup counts. */
 export interface Dispatch {
   readonly pipeline: GPUComputePipeline;
   readonly bindGroup: GPUBindGroup;
+  readonly offsets: readonly number[];
   readonly groups: readonly [number, number];
+  readonly label: string;
 }
 
 /** Encode `dispatches` in order into a compute pass. */
 export function encodeDispatches(pass: GPUComputePassEncoder, dispatches: Iterable<Dispatch>): void {
   for (const d of dispatches) {
     pass.setPipeline(d.pipeline);
-    pass.setBindGroup(0, d.bindGroup);
+    pass.setBindGroup(0, d.bindGroup, d.offsets);
     pass.dispatchWorkgroups(d.groups[0], d.groups[1]);
   }
 }
@@ -30,30 +36,44 @@ export function storageUsage(): GPUBufferUsageFlags {
   return GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
 }
 
+/** A slot of shape parameters: 32 bytes in one of the recorder's uniform buffers. */
+export interface ParamSlot {
+  readonly kind: 'param';
+  readonly buffer: GPUBuffer;
+  readonly offset: number;
+}
+
+/** A binding of a dispatch: a storage region (dynamic: bound at offset 0 of the bind group, offset given per dispatch), or a parameter slot. */
+export type OpBinding = GPUBufferBinding | ParamSlot;
+
+/** Bytes of one parameter slot as bound (8 words: u32 and f32 values). */
+export const PARAM_BYTES = 32;
+/** Slots per uniform buffer. */
+const SLOTS_PER_BUFFER = 1024;
+
+let nextBufferId = 0;
+const bufferIds = new WeakMap<GPUBuffer, number>();
+function bufferId(b: GPUBuffer): number {
+  let id = bufferIds.get(b);
+  if (id === undefined) bufferIds.set(b, (id = nextBufferId++));
+  return id;
+}
+
 export class Recorder {
-  private readonly uniforms = new Map<string, GPUBuffer>();
   private readonly owned: GPUBuffer[] = [];
+  private readonly paramSlots = new Map<string, ParamSlot>();
+  private paramBuffer: GPUBuffer | null = null;
+  private paramUsed = SLOTS_PER_BUFFER;
+  private readonly bindGroups = new Map<string, GPUBindGroup>();
   private readonly maxDim: number;
+  private readonly slotStride: number;
 
   constructor(readonly device: GPUDevice, readonly cache: PipelineCache) {
     this.maxDim = device.limits.maxComputeWorkgroupsPerDimension;
+    this.slotStride = Math.max(PARAM_BYTES, device.limits.minUniformBufferOffsetAlignment);
   }
 
-  /** A uniform buffer holding these u32 values, padded to 16 bytes (shared by every binding with the same values). */
-  uniform(values: readonly number[]): GPUBufferBinding {
-    const key = values.join(',');
-    let buffer = this.uniforms.get(key);
-    if (!buffer) {
-      const data = new Uint32Array(4 * Math.ceil(Math.max(values.length, 1) / 4));
-      data.set(values);
-      buffer = this.device.createBuffer({ label: `params ${key}`, size: data.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-      this.device.queue.writeBuffer(buffer, 0, data);
-      this.uniforms.set(key, buffer);
-    }
-    return { buffer };
-  }
-
-  /** A storage buffer of `bytes` (at least 4), owned by this recorder. */
+  /** A storage buffer of `bytes` (at least 4, rounded up to 4), owned by this recorder. */
   buffer(label: string, bytes: number, usage = storageUsage()): GPUBuffer {
     const b = this.device.createBuffer({ label, size: Math.max(4, Math.ceil(bytes / 4) * 4), usage });
     this.owned.push(b);
@@ -68,20 +88,73 @@ export class Recorder {
   }
 
   /**
-   * One dispatch of `variant` over `groups` workgroups with `bindings` (binding i = bindings[i]).
+   * The parameter slot holding these values: `u32` words first, then `f32` words (8 words at most), shared by
+   * every dispatch with the same values.
+   * @throws RangeError for more than 8 words.
+   */
+  param(u32: readonly number[], f32: readonly number[] = []): ParamSlot {
+    if (u32.length + f32.length > PARAM_BYTES / 4) throw new RangeError(`param: ${u32.length + f32.length} words, at most ${PARAM_BYTES / 4}`);
+    const key = `${u32.join(',')}|${f32.join(',')}`;
+    let slot = this.paramSlots.get(key);
+    if (!slot) {
+      if (this.paramUsed === SLOTS_PER_BUFFER) {
+        this.paramBuffer = this.buffer('params', SLOTS_PER_BUFFER * this.slotStride, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
+        this.paramUsed = 0;
+      }
+      const data = new ArrayBuffer(PARAM_BYTES);
+      new Uint32Array(data).set(u32);
+      new Float32Array(data, u32.length * 4).set(f32);
+      const offset = this.paramUsed++ * this.slotStride;
+      this.device.queue.writeBuffer(this.paramBuffer!, offset, data);
+      slot = { kind: 'param', buffer: this.paramBuffer!, offset };
+      this.paramSlots.set(key, slot);
+    }
+    return slot;
+  }
+
+  /**
+   * One dispatch of `variant` over `groups` workgroups. Binding i is bindings[i]: a storage region (its offset is a
+   * dynamic offset where the variant declares one, else part of the bind group) or a parameter slot.
    * @throws LimitError if the workgroups do not fit even folded into two dimensions; ShaderCompileError.
    */
-  async dispatch(variant: KernelVariant, label: string, bindings: readonly GPUBufferBinding[], groups: number): Promise<Dispatch> {
+  async dispatch(variant: KernelVariant, label: string, bindings: readonly OpBinding[], groups: number): Promise<Dispatch> {
     const kernel = await this.cache.get(variant);
-    const bindGroup = this.device.createBindGroup({ label, layout: kernel.layout, entries: bindings.map((resource, binding) => ({ binding, resource })) });
-    return { pipeline: kernel.pipeline, bindGroup, groups: foldWorkgroups(groups, this.maxDim, label) };
+    const offsets: number[] = [];
+    const entries: GPUBindGroupEntry[] = [];
+    const key: string[] = [variant.key];
+    bindings.forEach((b, i) => {
+      const dynamic = variant.bindings[i].dynamic;
+      if ('kind' in b) {
+        offsets.push(b.offset);
+        entries.push({ binding: i, resource: { buffer: b.buffer, offset: 0, size: PARAM_BYTES } });
+        key.push(`${bufferId(b.buffer)}`);
+        return;
+      }
+      const size = b.size ?? b.buffer.size - (b.offset ?? 0);
+      if (dynamic) offsets.push(b.offset ?? 0);
+      const offset = dynamic ? 0 : b.offset ?? 0;
+      entries.push({ binding: i, resource: { buffer: b.buffer, offset, size } });
+      key.push(`${bufferId(b.buffer)}@${offset}+${size}`);
+    });
+    const k = key.join('|');
+    let bindGroup = this.bindGroups.get(k);
+    if (!bindGroup) {
+      bindGroup = this.device.createBindGroup({ label, layout: kernel.layout, entries });
+      this.bindGroups.set(k, bindGroup);
+    }
+    return { pipeline: kernel.pipeline, bindGroup, offsets, groups: foldWorkgroups(groups, this.maxDim, label), label };
+  }
+
+  /** Bind groups made so far (a build made O(1) of them per kernel, not per layer). */
+  get bindGroupCount(): number {
+    return this.bindGroups.size;
   }
 
   /** Destroy every buffer this recorder made. */
   destroy(): void {
-    for (const b of this.uniforms.values()) b.destroy();
     for (const b of this.owned) b.destroy();
-    this.uniforms.clear();
     this.owned.length = 0;
+    this.bindGroups.clear();
+    this.paramSlots.clear();
   }
 }

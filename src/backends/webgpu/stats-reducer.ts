@@ -1,65 +1,80 @@
 /**
- * The statistics of a list of tensors, reduced on the GPU by shaders/stats.wgsl as planned by reduction-plan.ts:
- * pass 1 (moments) partials per source buffer, its merge levels, pass 2 (centred sums) partials and merge levels,
- * then one copy of the result records into a readback buffer. Records and work lists are built once; the
- * dispatches are encoded into each step.
+ * Statistics reduced on the GPU by shaders/stats.wgsl as planned by reduction-plan.ts: pass 1 (moments) partials per
+ * source buffer, its merge levels, pass 2 (centred sums) partials and merge levels. The result records live in two
+ * buffers (StatsRecords) that many reductions share: a network reduces its tensors group by group into one set of
+ * records and reads all results back once per step.
  */
 import { CENTRED_BYTES, decodeMoments, MOMENTS_BYTES, type Moments } from '../../stats/stats';
 import { kernels } from './kernels';
 import type { Dispatch, Recorder } from './recorder';
 import type { ReductionPlan } from './reduction-plan';
 
-export class StatsReducer {
-  private constructor(
-    readonly plan: ReductionPlan,
-    readonly dispatches: readonly Dispatch[],
-    private readonly moments: GPUBuffer,
-    private readonly centred: GPUBuffer,
-    private readonly readback: GPUBuffer,
-  ) {}
+/** Moments and Centred records: results [0, results), scratch after. */
+export interface StatsRecords {
+  readonly moments: GPUBuffer;
+  readonly centred: GPUBuffer;
+  /** Number of result records (the reductions' scratchBase). */
+  readonly results: number;
+}
 
-  /**
-   * @param sources the data buffer of each source index of the plan (f32 or any 32-bit elements)
-   * @throws LimitError if a dispatch does not fit; ShaderCompileError.
-   */
-  static async build(rec: Recorder, plan: ReductionPlan, sources: readonly GPUBuffer[], label = 'stats'): Promise<StatsReducer> {
-    const work = rec.upload(`${label} work`, plan.work);
-    const merges = rec.upload(`${label} merges`, plan.merges);
-    const moments = rec.buffer(`${label} moments`, plan.records * MOMENTS_BYTES);
-    const centred = rec.buffer(`${label} centred`, plan.records * CENTRED_BYTES);
-    const readback = rec.buffer(`${label} readback`, plan.tensors * (MOMENTS_BYTES + CENTRED_BYTES), GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
-    const params = (first: number, count: number) => rec.uniform([first, count, plan.tensors]);
-    const dispatches: Promise<Dispatch>[] = [];
-    for (const pass2 of [false, true]) {
-      const name = pass2 ? 'centred' : 'moments';
-      for (const src of plan.sources) {
-        const data = { buffer: sources[src.source] };
-        const bindings = pass2
-          ? [data, { buffer: work }, { buffer: moments }, { buffer: centred }, params(src.firstWork, src.numWork)]
-          : [data, { buffer: work }, { buffer: moments }, params(src.firstWork, src.numWork)];
-        dispatches.push(rec.dispatch(pass2 ? kernels.statsCentred() : kernels.statsPartial(), `${label} ${name} source ${src.source}`, bindings, src.numWork));
-      }
-      for (const [i, level] of plan.levels.entries()) {
-        dispatches.push(rec.dispatch(kernels.statsMerge(pass2), `${label} ${name} merge ${i + 1}`,
-          [{ buffer: merges }, { buffer: pass2 ? centred : moments }, params(level.first, level.count)], level.count));
-      }
+/** Records for `results` tensors and `records` in all (results + scratch). */
+export function statsRecords(rec: Recorder, results: number, records: number, label = 'stats'): StatsRecords {
+  return {
+    moments: rec.buffer(`${label} moments`, records * MOMENTS_BYTES),
+    centred: rec.buffer(`${label} centred`, records * CENTRED_BYTES),
+    results,
+  };
+}
+
+/**
+ * The dispatches of one reduction, in order (pass 1, its merges, pass 2, its merges).
+ * @param sources the data buffer of each source index of the plan (32-bit elements)
+ * @throws LimitError if a dispatch does not fit; ShaderCompileError.
+ */
+export async function reductionDispatches(rec: Recorder, plan: ReductionPlan, sources: readonly GPUBuffer[], records: StatsRecords, label = 'stats'): Promise<Dispatch[]> {
+  if (plan.scratchBase !== records.results) throw new RangeError(`reduction planned for ${plan.scratchBase} results, records hold ${records.results}`);
+  const work = rec.upload(`${label} work`, plan.work);
+  const merges = plan.merges.length > 0 ? rec.upload(`${label} merges`, plan.merges) : null;
+  const param = (first: number, count: number) => rec.param([first, count, records.results]);
+  const dispatches: Promise<Dispatch>[] = [];
+  for (const pass2 of [false, true]) {
+    const name = pass2 ? 'centred' : 'moments';
+    for (const src of plan.sources) {
+      const data = { buffer: sources[src.source] };
+      const bindings = pass2
+        ? [data, { buffer: work }, { buffer: records.moments }, { buffer: records.centred }, param(src.firstWork, src.numWork)]
+        : [data, { buffer: work }, { buffer: records.moments }, param(src.firstWork, src.numWork)];
+      dispatches.push(rec.dispatch(pass2 ? kernels.statsCentred() : kernels.statsPartial(), `${label} ${name} source ${src.source}`, bindings, src.numWork));
     }
-    return new StatsReducer(plan, await Promise.all(dispatches), moments, centred, readback);
+    for (const [i, level] of plan.levels.entries()) {
+      dispatches.push(rec.dispatch(kernels.statsMerge(pass2), `${label} ${name} merge ${i + 1}`,
+        [{ buffer: merges! }, { buffer: pass2 ? records.centred : records.moments }, param(level.first, level.count)], level.count));
+    }
+  }
+  return Promise.all(dispatches);
+}
+
+/** A buffer to read `results` records back into, and the copies that fill it (after the reductions). */
+export class StatsReadback {
+  private readonly buffer: GPUBuffer;
+
+  constructor(rec: Recorder, private readonly records: StatsRecords) {
+    this.buffer = rec.buffer('stats readback', records.results * (MOMENTS_BYTES + CENTRED_BYTES), GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
   }
 
-  /** Copy the result records into the readback buffer (after the dispatches, in the same encoder). */
-  copyResults(encoder: GPUCommandEncoder): void {
-    const T = this.plan.tensors;
-    encoder.copyBufferToBuffer(this.moments, 0, this.readback, 0, T * MOMENTS_BYTES);
-    encoder.copyBufferToBuffer(this.centred, 0, this.readback, T * MOMENTS_BYTES, T * CENTRED_BYTES);
+  /** Copy the result records into the readback buffer (after the dispatches, in the same or a later encoder). */
+  copy(encoder: GPUCommandEncoder): void {
+    const T = this.records.results;
+    encoder.copyBufferToBuffer(this.records.moments, 0, this.buffer, 0, T * MOMENTS_BYTES);
+    encoder.copyBufferToBuffer(this.records.centred, 0, this.buffer, T * MOMENTS_BYTES, T * CENTRED_BYTES);
   }
 
-  /** Map the readback buffer (once the submit holding copyResults is done) and decode one Moments per tensor. */
+  /** Map the readback buffer (once the submit holding copy() is done) and decode one Moments per result record. */
   async read(): Promise<Moments[]> {
-    const T = this.plan.tensors;
-    await this.readback.mapAsync(GPUMapMode.READ);
-    const bytes = this.readback.getMappedRange().slice(0);
-    this.readback.unmap();
+    const T = this.records.results;
+    await this.buffer.mapAsync(GPUMapMode.READ);
+    const bytes = this.buffer.getMappedRange().slice(0);
+    this.buffer.unmap();
     return decodeMoments(bytes.slice(0, T * MOMENTS_BYTES), bytes.slice(T * MOMENTS_BYTES), T);
   }
 }

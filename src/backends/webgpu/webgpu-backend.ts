@@ -1,15 +1,17 @@
 /**
- * The WebGPU backend: float32 WGSL kernels (shaders/), scheduled by NetworkProgram (scheduler.ts), statistics
- * reduced on the GPU and read back once per step. Runs unchanged in the browser (navigator.gpu) and in Node
+ * The WebGPU backend: float32 WGSL kernels (shaders/), a step as units of a NetworkProgram (program.ts) submitted in
+ * chunks by runner.ts with progress and cancel, statistics reduced on the GPU and read back once per step. Runs unchanged in the browser (navigator.gpu) and in Node
  * (Dawn, backends/webgpu/node-gpu.ts).
  */
-import type { Backend, Tensors } from '../backend';
-import { shapeKey, TENSOR_NAMES, type NetworkShape, type Problem } from '../../model/network';
+import { CancelledError, throwIfCancelled, type Backend, type MemorySummary, type RunControl, type Tensors } from '../backend';
+import { hostLayer } from '../../model/init';
+import { shapeKey, type MemoryOptions, type NetworkShape, type Problem, TENSOR_NAMES } from '../../model/network';
 import type { LayerReport, StepResult } from '../../model/result';
 import { statsFromMoments, type Moments, type Stats } from '../../stats/stats';
-import { planMemory, type EngineLimits, type MemoryPlan } from './memory-plan';
+import { planMemory, summarize, type EngineLimits } from './memory-plan';
 import { PipelineCache } from './pipelines';
-import { NetworkProgram } from './scheduler';
+import { NetworkProgram, resultIndex } from './program';
+import { runUnits } from './runner';
 
 /** A GPU error (validation, out of memory, device lost) with the operation that raised it. */
 export class GpuError extends Error {
@@ -49,6 +51,9 @@ function deviceLost(reason: string): GpuError {
 /** Largest buffer and binding size requested (4 GiB): the kernels index elements with u32. */
 export const MAX_BINDING_BYTES = 2 ** 32;
 
+/** Most milliseconds of host work (drawing weights on the host) between two looks at progress and cancel. */
+const HOST_SLICE_MS = 100;
+
 /**
  * The WebGPU backend (see the file comment). One network at a time; calls must not overlap (await each).
  */
@@ -57,9 +62,12 @@ export class WebGpuBackend implements Backend {
   readonly cache: PipelineCache;
   /** How many times buffers and bind groups were built (a rebuild happens only when the shape changes). */
   builds = 0;
+  /** Measured device milliseconds per step unit of the last step (for estimates), or null before the first. */
+  lastMsPerUnit: number | null = null;
+  /** Submits of the last step (chunks). */
+  lastSubmits = 0;
   private program: NetworkProgram | null = null;
-  /** The last memory plan and its shape key: runStep's checkLimits and setProblem plan the same shape once. */
-  private planned: { key: string; plan: MemoryPlan } | null = null;
+  private programKey: string | null = null;
   private lost: string | null = null;
 
   private constructor(readonly device: GPUDevice, readonly adapter: string) {
@@ -92,42 +100,79 @@ export class WebGpuBackend implements Backend {
     return this.device.limits;
   }
 
-  checkLimits(shape: NetworkShape): void {
-    this.planFor(shape);
+  /** The program of the loaded network (tests: bind groups, dispatches), or null. */
+  get loaded(): NetworkProgram | null {
+    return this.program;
   }
 
-  /** planMemory for this device, remembered for the last shape. @throws LimitError as planMemory. */
-  private planFor(shape: NetworkShape): MemoryPlan {
-    const key = shapeKey(shape);
-    if (this.planned?.key !== key) this.planned = { key, plan: planMemory(shape, this.limits) };
-    return this.planned.plan;
+  plan(shape: NetworkShape, memory: MemoryOptions): MemorySummary {
+    const plan = planMemory(shape, memory, this.limits);
+    // Per step: 2 dispatches per forward layer, 4 per backward layer (3 at l = 1), the loss, the statistics.
+    const L = plan.L;
+    const recompute = plan.s < L ? 2 * (L - (L - Math.floor((L - 1) / plan.s) * plan.s)) : 0;
+    const statsGroups = 2 * Math.ceil(L / plan.G) + 1;
+    return summarize(plan, shape, memory.budgetBytes, 2 * L + 4 * L - 1 + 1 + recompute + 8 * statsGroups, false);
   }
 
-  async setProblem(problem: Problem): Promise<void> {
+  async setProblem(problem: Problem, control: RunControl = {}): Promise<void> {
     this.assertAlive();
-    if (!this.program || shapeKey(this.program.shape) !== shapeKey(problem.shape)) {
-      const plan = this.planFor(problem.shape); // throws LimitError before any allocation
+    const key = shapeKey(problem.shape, problem.memory);
+    if (!this.program || this.programKey !== key) {
+      const plan = planMemory(problem.shape, problem.memory, this.limits); // throws LimitError before any allocation
       this.program?.destroy();
       this.program = null;
+      this.programKey = null;
+      control.onProgress?.({ phase: 'build', layer: 0, done: 0, total: 1 });
       try {
         this.program = await withErrorScopes(this.device, 'building the network',
           () => NetworkProgram.build(this.device, this.cache, problem.shape, plan), (p) => p.destroy());
       } catch (e) {
         throw await this.lostError(e);
       }
+      this.programKey = key;
       this.builds++;
+      control.onProgress?.({ phase: 'build', layer: 0, done: 1, total: 1 });
     }
-    this.program.load(problem);
+    try {
+      await this.drawWeights(this.program, problem, control);
+    } catch (e) {
+      // A half-drawn network is no network: the next setProblem draws all of it again.
+      this.programKey = null;
+      throw e;
+    }
+    this.program.loadBatch(problem.batch);
   }
 
-  async step(): Promise<StepResult> {
+  /** Draw W^[l], b^[l] of every layer on the host and upload them, with progress and cancel every HOST_SLICE_MS. */
+  private async drawWeights(program: NetworkProgram, problem: Problem, control: RunControl): Promise<void> {
+    const n = problem.shape.widths, L = n.length - 1;
+    let last = performance.now();
+    for (let l = 1; l <= L; l++) {
+      const { W, b } = hostLayer(problem.weights, l, n[l], n[l - 1]);
+      program.writeLayer(l, W, b);
+      if (performance.now() - last > HOST_SLICE_MS || l === L) {
+        control.onProgress?.({ phase: 'init', layer: l, done: l, total: L });
+        await new Promise<void>((resolve) => setTimeout(resolve, 0));
+        throwIfCancelled(control.signal);
+        last = performance.now();
+      }
+    }
+  }
+
+  async step(control: RunControl = {}): Promise<StepResult> {
     this.assertAlive();
     const program = this.program;
-    if (!program) throw new Error('WebGpuBackend.step: no problem set (call setProblem first)');
+    if (!program || this.programKey === null) throw new Error('WebGpuBackend.step: no problem set (call setProblem first)');
     let moments: Moments[];
     try {
-      moments = await withErrorScopes(this.device, 'the step', () => program.step());
+      moments = await withErrorScopes(this.device, 'the step', async () => {
+        const run = await runUnits(this.device, program.units, control, (encoder) => program.copyResults(encoder));
+        this.lastMsPerUnit = run.msPerUnit;
+        this.lastSubmits = run.submits;
+        return program.readResults();
+      });
     } catch (e) {
+      if (e instanceof CancelledError) throw e;
       throw await this.lostError(e);
     }
     this.assertAlive();
@@ -135,8 +180,8 @@ export class WebGpuBackend implements Backend {
     const n = program.shape.widths;
     const layers: LayerReport[] = [];
     for (let l = 1; l < n.length; l++) {
-      const at = (k: number): Stats => stats[(l - 1) * TENSOR_NAMES.length + k];
-      layers.push({ layer: l, fanIn: n[l - 1], fanOut: n[l], z: at(0), a: at(1), dA: at(2), dZ: at(3), W: at(4), dW: at(5) });
+      const at = (t: (typeof TENSOR_NAMES)[number]): Stats => stats[resultIndex(t, l)];
+      layers.push({ layer: l, fanIn: n[l - 1], fanOut: n[l], z: at('z'), a: at('a'), dA: at('dA'), dZ: at('dZ'), W: at('W'), dW: at('dW') });
     }
     return { loss: stats[stats.length - 1].mean, layers };
   }

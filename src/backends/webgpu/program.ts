@@ -1,0 +1,290 @@
+/**
+ * The compiled form of one network shape: its buffers (memory-plan.ts), and a step as a list of units — one per
+ * forward layer, the loss, one per backward layer — each a few dispatches, with the statistics of every G layers
+ * reduced right after them (so transient gradients can live in rings). The runner (runner.ts) submits units in
+ * chunks, with progress and cancel between chunks; the statistics are read back once per step.
+ *
+ * Per layer (llm.c style pairs):
+ *   forward:  z^[l] = W^[l] a^[l-1] + b^[l]  (matmul+bias);   a^[l] = g(z^[l])  (identity at l = L)
+ *   loss:     dA^[L] = ∂J/∂ŷ, per-example loss
+ *   backward: dZ^[l] = dA^[l] ⊙ g'(z^[l]);  dW^[l] = dZ^[l] a^[l-1]ᵀ;  db^[l] = Σ_j dZ^[l];  dA^[l-1] = W^[l]ᵀ dZ^[l]
+ *   with checkpoints (s < L), the backward pass first recomputes z and a of each segment from its checkpoint.
+ */
+import type { Phase, Tensors } from '../backend';
+import type { Batch, NetworkShape } from '../../model/network';
+import { TENSOR_NAMES } from '../../model/network';
+import type { Moments } from '../../stats/stats';
+import { ceilDiv } from './dispatch';
+import { kernels, WORKGROUP } from './kernels';
+import { activationSlot, KIND_NAMES, ringSlot, slot, zSlot, type KindName, type MemoryPlan } from './memory-plan';
+import type { PipelineCache } from './pipelines';
+import { Recorder, type Dispatch } from './recorder';
+import { planReduction, type ReducedTensor } from './reduction-plan';
+import { reductionDispatches, StatsReadback, statsRecords, type StatsRecords } from './stats-reducer';
+
+/** A unit of a step: the dispatches of one layer (or the loss), with the statistics that follow it. */
+export interface Unit {
+  readonly phase: Phase;
+  readonly layer: number;
+  readonly dispatches: Dispatch[];
+}
+
+/** Result index of tensor `name` of layer l (TENSOR_NAMES order); the loss is last, 6L. */
+export const resultIndex = (name: (typeof TENSOR_NAMES)[number], l: number) => (l - 1) * TENSOR_NAMES.length + TENSOR_NAMES.indexOf(name);
+
+export class NetworkProgram {
+  private readonly pages = {} as Record<KindName, GPUBuffer[]>;
+  private readonly rec: Recorder;
+  /** The step's units, in order. */
+  readonly units: Unit[] = [];
+  private records: StatsRecords | null = null;
+  private readback: StatsReadback | null = null;
+
+  private constructor(device: GPUDevice, cache: PipelineCache, readonly shape: NetworkShape, readonly plan: MemoryPlan) {
+    this.rec = new Recorder(device, cache);
+    for (const name of KIND_NAMES) {
+      this.pages[name] = plan.kinds[name].pages.map((bytes, p) => this.rec.buffer(`${name} page ${p}`, bytes));
+    }
+  }
+
+  get device(): GPUDevice {
+    return this.rec.device;
+  }
+
+  /** Bind groups made by the build (a few per kernel, independent of L). */
+  get bindGroups(): number {
+    return this.rec.bindGroupCount;
+  }
+
+  /** Dispatches of one step. */
+  get dispatchesPerStep(): number {
+    return this.units.reduce((t, u) => t + u.dispatches.length, 0);
+  }
+
+  /**
+   * Build the program of a shape: buffers (as planned), pipelines (from the cache), bind groups, and the units of a
+   * step. The plan must come from planMemory with this device's limits (it has been checked).
+   */
+  static async build(device: GPUDevice, cache: PipelineCache, shape: NetworkShape, plan: MemoryPlan): Promise<NetworkProgram> {
+    const program = new NetworkProgram(device, cache, shape, plan);
+    try {
+      await program.record();
+    } catch (e) {
+      program.destroy(); // its buffers exist already
+      throw e;
+    }
+    return program;
+  }
+
+  /** The buffer and byte offset of slot `index` of a kind. */
+  region(kind: KindName, index: number): { buffer: GPUBuffer; offset: number; elements: number } {
+    const r = slot(this.plan, kind, index);
+    return { buffer: this.pages[kind][r.page], offset: r.offset, elements: r.elements };
+  }
+
+  /** A dynamic binding of slot `index` of a kind (its size is the kind's binding size). */
+  private bind(kind: KindName, index: number): GPUBufferBinding {
+    const r = this.region(kind, index);
+    return { buffer: r.buffer, offset: r.offset, size: this.plan.kinds[kind].bindingBytes };
+  }
+
+  private bindA(l: number): GPUBufferBinding {
+    const { kind, index } = activationSlot(this.plan, l);
+    return this.bind(kind, index);
+  }
+
+  /** The element range of a slot as a statistics source: its page buffer and first element. */
+  private source(kind: KindName, index: number, elements: number, result: number, buffers: GPUBuffer[]): ReducedTensor {
+    const r = this.region(kind, index);
+    let source = buffers.indexOf(r.buffer);
+    if (source < 0) source = buffers.push(r.buffer) - 1;
+    return { source, start: r.offset / 4, count: elements, result };
+  }
+
+  private async forward(l: number): Promise<Dispatch[]> {
+    const { widths: n, m, activation } = this.shape;
+    const L = n.length - 1;
+    const tile = WORKGROUP.matmulTile;
+    const count = n[l] * m;
+    return Promise.all([
+      this.rec.dispatch(kernels.matmul(false, false, true), `forward z^[${l}]`,
+        [this.bind('W', l - 1), this.bindA(l - 1), this.bind('z', zSlot(this.plan, l)), this.rec.param([n[l], m, n[l - 1]]), this.bind('b', l - 1)],
+        ceilDiv(n[l], tile) * ceilDiv(m, tile)),
+      this.rec.dispatch(kernels.activationForward(l === L ? 'identity' : activation), `forward a^[${l}]`,
+        [this.bind('z', zSlot(this.plan, l)), this.bindA(l), this.rec.param([count])], ceilDiv(count, WORKGROUP.elementwise)),
+    ]);
+  }
+
+  private async backward(l: number): Promise<Dispatch[]> {
+    const { widths: n, m, activation } = this.shape;
+    const L = n.length - 1;
+    const tile = WORKGROUP.matmulTile;
+    const count = n[l] * m;
+    const ring = ringSlot(this.plan, l);
+    const ops = [
+      this.rec.dispatch(kernels.activationBackward(l === L ? 'identity' : activation), `backward dZ^[${l}]`,
+        [this.bind('z', zSlot(this.plan, l)), this.bind('dA', ring), this.bind('dZ', ring), this.rec.param([count])],
+        ceilDiv(count, WORKGROUP.elementwise)),
+      this.rec.dispatch(kernels.matmul(false, true, false), `backward dW^[${l}]`,
+        [this.bind('dZ', ring), this.bindA(l - 1), this.bind('dW', ring), this.rec.param([n[l], n[l - 1], m])],
+        ceilDiv(n[l], tile) * ceilDiv(n[l - 1], tile)),
+      this.rec.dispatch(kernels.biasGrad(), `backward db^[${l}]`,
+        [this.bind('dZ', ring), this.bind('db', ring), this.rec.param([n[l], m])], ceilDiv(n[l], WORKGROUP.biasGrad)),
+    ];
+    if (l > 1) {
+      ops.push(this.rec.dispatch(kernels.matmul(true, false, false), `backward dA^[${l - 1}]`,
+        [this.bind('W', l - 1), this.bind('dZ', ring), this.bind('dA', ringSlot(this.plan, l - 1)), this.rec.param([n[l - 1], m, n[l]])],
+        ceilDiv(n[l - 1], tile) * ceilDiv(m, tile)));
+    }
+    return Promise.all(ops);
+  }
+
+  private async record(): Promise<void> {
+    const { widths: n, m, loss } = this.shape;
+    const { L, s, G } = this.plan;
+    const T = 6 * L + 1;
+    // Statistics groups: forward (z, a, W of G layers), backward (dA, dZ, dW of G layers), the loss.
+    type Group = { tensors: ReducedTensor[]; buffers: GPUBuffer[]; after: number };
+    const forwardGroups: Group[] = [], backwardGroups: Group[] = [];
+    for (let hi = 1; hi <= L; hi += G) {
+      const g: Group = { tensors: [], buffers: [], after: Math.min(L, hi + G - 1) };
+      for (let l = hi; l <= g.after; l++) {
+        const a = activationSlot(this.plan, l);
+        g.tensors.push(
+          this.source('z', zSlot(this.plan, l), n[l] * m, resultIndex('z', l), g.buffers),
+          this.source(a.kind, a.index, n[l] * m, resultIndex('a', l), g.buffers),
+          this.source('W', l - 1, n[l] * n[l - 1], resultIndex('W', l), g.buffers));
+      }
+      forwardGroups.push(g);
+    }
+    for (let top = L; top >= 1; top -= G) {
+      const g: Group = { tensors: [], buffers: [], after: Math.max(1, top - G + 1) };
+      for (let l = top; l >= g.after; l--) {
+        const r = ringSlot(this.plan, l);
+        g.tensors.push(
+          this.source('dA', r, n[l] * m, resultIndex('dA', l), g.buffers),
+          this.source('dZ', r, n[l] * m, resultIndex('dZ', l), g.buffers),
+          this.source('dW', r, n[l] * n[l - 1], resultIndex('dW', l), g.buffers));
+      }
+      backwardGroups.push(g);
+    }
+    const lossGroup: Group = { tensors: [], buffers: [], after: 0 };
+    lossGroup.tensors.push(this.source('loss', 0, m, T - 1, lossGroup.buffers));
+    const reductions = [...forwardGroups, ...backwardGroups, lossGroup].map((g) => ({ g, plan: planReduction(g.tensors, T) }));
+    this.records = statsRecords(this.rec, T, Math.max(...reductions.map((r) => r.plan.records)));
+    this.readback = new StatsReadback(this.rec, this.records);
+    const statsOf = new Map<Group, Promise<Dispatch[]>>(reductions.map(({ g, plan }, i) =>
+      [g, reductionDispatches(this.rec, plan, g.buffers, this.records!, `stats group ${i}`)]));
+
+    for (let l = 1; l <= L; l++) {
+      const dispatches = await this.forward(l);
+      const g = forwardGroups.find((f) => f.after === l);
+      if (g) dispatches.push(...await statsOf.get(g)!);
+      this.units.push({ phase: 'forward', layer: l, dispatches });
+    }
+    const lossOps = [await this.rec.dispatch(kernels.loss(loss), 'loss',
+      [this.bindA(L), this.bind('y', 0), this.bind('labels', 0), this.bind('dA', ringSlot(this.plan, L)), this.bind('loss', 0), this.rec.param([n[L], m])],
+      ceilDiv(m, WORKGROUP.loss)), ...await statsOf.get(lossGroup)!];
+    this.units.push({ phase: 'loss', layer: L, dispatches: lossOps });
+    for (let l = L; l >= 1; l--) {
+      const dispatches: Dispatch[] = [];
+      // Entering a segment (k·s, (k+1)·s] from its top: recompute its z and a from the checkpoint a^[k·s],
+      // except for the last segment, which the forward pass has just left in place.
+      const segmentTop = Math.min(L, Math.ceil(l / s) * s);
+      if (l === segmentTop && s < L && l !== L && Math.ceil(l / s) !== Math.ceil(L / s)) {
+        for (let k = l - ((l - 1) % s); k <= l; k++) dispatches.push(...await this.forward(k));
+      }
+      dispatches.push(...await this.backward(l));
+      const g = backwardGroups.find((b) => b.after === l);
+      if (g) dispatches.push(...await statsOf.get(g)!);
+      this.units.push({ phase: 'backward', layer: l, dispatches });
+    }
+  }
+
+  /**
+   * Upload the batch (x, targets, labels) of a problem of this program's shape.
+   * @throws RangeError if X, Y or labels are larger than their slots.
+   */
+  loadBatch(batch: Batch): void {
+    const write = (kind: KindName, index: number, data: Float32Array<ArrayBuffer> | Uint32Array<ArrayBuffer>) => {
+      const r = this.region(kind, index);
+      if (data.length > r.elements) throw new RangeError(`${kind}: ${data.length} values for a slot of ${r.elements} elements`);
+      this.device.queue.writeBuffer(r.buffer, r.offset, data);
+    };
+    const a0 = activationSlot(this.plan, 0);
+    write(a0.kind, a0.index, batch.X);
+    write('y', 0, batch.Y);
+    write('labels', 0, batch.labels);
+  }
+
+  /** Write W^[l] and b^[l] (host-drawn values). @throws RangeError on a size mismatch. */
+  writeLayer(l: number, W: Float32Array<ArrayBuffer>, b: Float32Array<ArrayBuffer>): void {
+    for (const [kind, data] of [['W', W], ['b', b]] as const) {
+      const r = this.region(kind, l - 1);
+      if (data.length !== r.elements) throw new RangeError(`${kind}^[${l}]: ${data.length} values for ${r.elements} elements`);
+      this.device.queue.writeBuffer(r.buffer, r.offset, data);
+    }
+  }
+
+  /** Copy the statistics results into the readback buffer (the last encoder of a step). */
+  copyResults(encoder: GPUCommandEncoder): void {
+    this.readback!.copy(encoder);
+  }
+
+  /** Read back and decode the results (after the submit of copyResults). One Moments per tensor, resultIndex order. */
+  readResults(): Promise<Moments[]> {
+    return this.readback!.read();
+  }
+
+  /**
+   * Every tensor of the last step as float32, read back (tests and exports). Needs the program built with keepAll
+   * (every slot is its layer's).
+   * @throws Error without keepAll.
+   */
+  async readTensors(): Promise<Tensors> {
+    const { L, s, R } = this.plan;
+    if (s < L || R <= L) throw new Error('readTensors needs a network loaded with keepAll (every tensor kept)');
+    const n = this.shape.widths, m = this.shape.m;
+    const cache = new Map<GPUBuffer, Promise<Float32Array>>();
+    const readPage = (buffer: GPUBuffer): Promise<Float32Array> => {
+      let p = cache.get(buffer);
+      if (!p) {
+        p = (async () => {
+          const staging = this.device.createBuffer({ size: buffer.size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+          try {
+            const encoder = this.device.createCommandEncoder();
+            encoder.copyBufferToBuffer(buffer, 0, staging, 0, buffer.size);
+            this.device.queue.submit([encoder.finish()]);
+            await staging.mapAsync(GPUMapMode.READ);
+            return new Float32Array(staging.getMappedRange().slice(0));
+          } finally {
+            staging.destroy();
+          }
+        })();
+        cache.set(buffer, p);
+      }
+      return p;
+    };
+    const read = async (kind: KindName, index: number, elements: number) => {
+      const r = this.region(kind, index);
+      return (await readPage(r.buffer)).slice(r.offset / 4, r.offset / 4 + elements);
+    };
+    const layers = Array.from({ length: L }, (_, i) => i + 1);
+    const [W, z, a, dA, dZ, dW, db, loss] = await Promise.all([
+      Promise.all(layers.map((l) => read('W', l - 1, n[l] * n[l - 1]))),
+      Promise.all(layers.map((l) => read('z', zSlot(this.plan, l), n[l] * m))),
+      Promise.all([0, ...layers].map((l) => { const x = activationSlot(this.plan, l); return read(x.kind, x.index, n[l] * m); })),
+      Promise.all(layers.map((l) => read('dA', ringSlot(this.plan, l), n[l] * m))),
+      Promise.all(layers.map((l) => read('dZ', ringSlot(this.plan, l), n[l] * m))),
+      Promise.all(layers.map((l) => read('dW', ringSlot(this.plan, l), n[l] * n[l - 1]))),
+      Promise.all(layers.map((l) => read('db', ringSlot(this.plan, l), n[l]))),
+      read('loss', 0, m),
+    ]);
+    return { W, z, a, dA, dZ, dW, db, lossPerExample: loss };
+  }
+
+  /** Release every buffer of the program; it is unusable afterwards. */
+  destroy(): void {
+    this.rec.destroy();
+  }
+}

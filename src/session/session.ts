@@ -1,0 +1,125 @@
+/**
+ * A Session owns what the faces (GUI, CLI) must not: the backend's life (opened on first use, reopened when the
+ * backend choice changes or after a failure that may have broken it), the queue of requested runs (a new request
+ * cancels the running one; only the latest waiting request runs), progress with elapsed and estimated remaining
+ * time, cancel, and errors.
+ */
+import { CancelledError, LimitError, type Backend, type MemorySummary, type Progress } from '../backends/backend';
+import type { OpenedBackend } from '../backends/open';
+import type { BackendName, RunConfig } from '../model/config';
+import type { RunResult } from '../model/result';
+import { planRun, runStep } from './run';
+
+/** Progress of the run in progress, as the faces show it. */
+export interface RunProgress extends Progress {
+  /** The config being run. */
+  config: RunConfig;
+  /** Milliseconds since this phase began. */
+  elapsedMs: number;
+  /** Estimated milliseconds left in this phase (from the rate so far), or null before any rate is known. */
+  remainingMs: number | null;
+}
+
+export interface SessionEvents {
+  /** Progress of the running request (at least every ~200 ms of work). */
+  onProgress?(p: RunProgress): void;
+  /** The backend that runs (and why it is not the one asked for), whenever it is opened. */
+  onBackend?(backend: Backend, notice: string | null): void;
+}
+
+/** The outcome of a request: its result, or why there is none. */
+export type Outcome =
+  | { kind: 'done'; result: RunResult }
+  | { kind: 'cancelled' }   // by cancel(), or by a newer request
+  | { kind: 'failed'; error: unknown };
+
+export class Session {
+  private opened: { name: BackendName; backend: Backend } | null = null;
+  private controller: AbortController | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  private latest = 0;
+  /** Runs completed, cancelled and failed since the session began. */
+  readonly counts = { done: 0, cancelled: 0, failed: 0 };
+
+  /**
+   * @param open opens a backend by name (backends/open.ts openBackend with the face's GPU object)
+   */
+  constructor(private readonly open: (name: BackendName) => Promise<OpenedBackend>, private readonly events: SessionEvents = {}) {}
+
+  /** True while a request is running or waiting. */
+  get busy(): boolean {
+    return this.controller !== null;
+  }
+
+  /**
+   * Run `cfg`: cancels the run in progress (it resolves 'cancelled' at its next segment boundary) and runs this one
+   * after it; a request superseded while waiting resolves 'cancelled' without running. Never rejects.
+   */
+  request(cfg: RunConfig): Promise<Outcome> {
+    const id = ++this.latest;
+    this.controller?.abort();
+    const controller = new AbortController();
+    this.controller = controller;
+    const run = this.queue.then(async (): Promise<Outcome> => {
+      if (id !== this.latest || controller.signal.aborted) return this.finish(controller, { kind: 'cancelled' });
+      try {
+        const backend = await this.backendFor(cfg.backend);
+        let phase = '', start = performance.now();
+        const result = await runStep(cfg, backend, {
+          signal: controller.signal,
+          onProgress: (p) => {
+            if (p.phase !== phase) { phase = p.phase; start = performance.now(); }
+            const elapsedMs = performance.now() - start;
+            const remainingMs = p.done > 0 ? elapsedMs * (p.total - p.done) / p.done : null;
+            this.events.onProgress?.({ ...p, config: cfg, elapsedMs, remainingMs });
+          },
+        });
+        return this.finish(controller, { kind: 'done', result });
+      } catch (error) {
+        if (error instanceof CancelledError) return this.finish(controller, { kind: 'cancelled' });
+        // Anything but a refused size may have left the backend unusable (e.g. a lost GPU device): reopen next time.
+        if (!(error instanceof LimitError)) this.closeBackend();
+        return this.finish(controller, { kind: 'failed', error });
+      }
+    });
+    this.queue = run;
+    return run;
+  }
+
+  /** Cancel the run in progress (and any waiting request). */
+  cancel(): void {
+    this.controller?.abort();
+  }
+
+  /** The memory plan of `cfg` on its backend (opening it if needed). @throws LimitError with the numbers. */
+  async plan(cfg: RunConfig): Promise<MemorySummary> {
+    return planRun(cfg, await this.backendFor(cfg.backend));
+  }
+
+  /** Release the backend; the session can be used again (it reopens one). */
+  close(): void {
+    this.cancel();
+    this.closeBackend();
+  }
+
+  private finish(controller: AbortController, outcome: Outcome): Outcome {
+    if (this.controller === controller) this.controller = null;
+    this.counts[outcome.kind]++;
+    return outcome;
+  }
+
+  private async backendFor(name: BackendName): Promise<Backend> {
+    if (this.opened?.name !== name) {
+      this.closeBackend();
+      const o = await this.open(name);
+      this.opened = { name, backend: o.backend };
+      this.events.onBackend?.(o.backend, o.notice);
+    }
+    return this.opened.backend;
+  }
+
+  private closeBackend(): void {
+    this.opened?.backend.destroy();
+    this.opened = null;
+  }
+}
