@@ -13,7 +13,7 @@ import { makeProblem, weightsOf } from '../src/session/problem';
 const OPTS: InitOptions = { gain: null, mean: 0, std: 1, low: 0, high: 1, value: 0, mode: 'fan_in', activation: 'relu' };
 
 function init(name: InitName, fanOut: number, fanIn: number, opts: Partial<InitOptions> = {}, seed = 1): Float64Array {
-  return initWeights(name, fanOut, fanIn, { ...OPTS, ...opts }, createRng(seed, `init-test/${name}/${fanOut}x${fanIn}`));
+  return initWeights(name, fanOut, fanIn, { ...OPTS, ...opts }, seed, 1);
 }
 
 /** Population mean and std of w. */

@@ -5,7 +5,8 @@
  */
 import { ACTIVATION_SPECS, type Activation } from './activations';
 import type { InitName, RunConfig } from './config';
-import { createRng, type Rng } from './rng';
+import { fillNormal, fillUniform, normalAt, PURPOSE, uniformAt } from './philox';
+import type { Rng } from './rng';
 import type { WeightSpec } from './network';
 
 /**
@@ -131,48 +132,77 @@ export function orthogonal(fanOut: number, fanIn: number, gain: number, rng: Rng
 }
 
 /**
- * W^[l] for one layer.
- * @param name initialiser: zeros; constant(value); identity(gain) = gain·I (rectangular: ones on the main
- *   diagonal, as torch.nn.init.eye_); normal(mean, std); uniform(low, high); xavier_*, kaiming_*, lecun_*
- *   (see {@link varianceScale}); orthogonal(gain) (see {@link orthogonal}).
- * @param fanOut n^[l]; @param fanIn n^[l-1]
- * @returns Float64Array, row-major (fanOut, fanIn).
+ * How W^[l] is drawn: one of the four elementwise forms that both backends compute from the Philox stream of
+ * (seed, layer, WEIGHTS) element by element (the GPU in shaders/init.wgsl, the host in {@link initWeights}), or the
+ * orthogonal initialiser, which needs a QR and is drawn on the host.
+ *   normal: a + b·n_e (mean a, std b);  uniform: a + (b − a)·u_e (low a, high b);  constant a;
+ *   identity: a on the main diagonal of the (fanOut, fanIn) matrix.
  */
-export function initWeights(name: InitName, fanOut: number, fanIn: number, opts: InitOptions, rng: Rng): Float64Array {
-  const w = new Float64Array(fanOut * fanIn);
+export type LayerDraw =
+  | { kind: 'normal' | 'uniform'; a: number; b: number }
+  | { kind: 'constant' | 'identity'; a: number }
+  | { kind: 'orthogonal'; gain: number };
+
+/**
+ * The draw of an initialiser for a layer of shape (fanOut, fanIn), as torch.nn.init defines it: zeros and constant
+ * are constants; normal(mean, std), uniform(low, high); xavier_*, kaiming_*, lecun_* are normal(0, σ) or
+ * uniform(−c, c) with σ and c from {@link varianceScale}; identity(gain) = gain·I (rectangular: ones on the main
+ * diagonal, as torch.nn.init.eye_); orthogonal(gain) (see {@link orthogonal}).
+ */
+export function layerDraw(name: InitName, fanOut: number, fanIn: number, opts: InitOptions): LayerDraw {
   const gain = effectiveGain(name, opts.gain, opts.activation);
   switch (name) {
-    case 'zeros':
-      return w;
-    case 'constant':
-      return w.fill(opts.value);
+    case 'zeros': return { kind: 'constant', a: 0 };
+    case 'constant': return { kind: 'constant', a: opts.value };
+    case 'identity': return { kind: 'identity', a: gain };
+    case 'normal': return { kind: 'normal', a: opts.mean, b: opts.std };
+    case 'uniform': return { kind: 'uniform', a: opts.low, b: opts.high };
+    case 'orthogonal': return { kind: 'orthogonal', gain };
+    case 'xavier_normal': case 'kaiming_normal': case 'lecun_normal':
+      return { kind: 'normal', a: 0, b: varianceScale(name, fanIn, fanOut, opts) };
+    case 'xavier_uniform': case 'kaiming_uniform': case 'lecun_uniform': {
+      const c = varianceScale(name, fanIn, fanOut, opts);
+      return { kind: 'uniform', a: -c, b: c };
+    }
+  }
+}
+
+/** Sequential N(0, 1) variates of a Philox stream (element 0, 1, 2, …), as the Rng the QR of orthogonal reads. */
+function philoxNormals(seed: number, layer: number, purpose: number): Rng {
+  let e = 0;
+  return { uniform: () => uniformAt(seed, layer, purpose, e++), normal: () => normalAt(seed, layer, purpose, e++) };
+}
+
+/**
+ * W^[l] of an initialiser, in float64: the reference of both backends. Element e of the row-major (fanOut, fanIn)
+ * matrix comes from element e of the Philox stream (seed, l, WEIGHTS) (model/philox.ts), as on the GPU; orthogonal
+ * reads its Gaussian matrix from the stream (seed, l, ORTHOGONAL).
+ * @param fanOut n^[l]; @param fanIn n^[l-1]; @param layer l (the stream), ≥ 1
+ * @returns Float64Array, row-major (fanOut, fanIn).
+ */
+export function initWeights(name: InitName, fanOut: number, fanIn: number, opts: InitOptions, seed: number, layer: number): Float64Array {
+  const d = layerDraw(name, fanOut, fanIn, opts);
+  const w = new Float64Array(fanOut * fanIn);
+  switch (d.kind) {
+    case 'constant': return w.fill(d.a);
     case 'identity':
-      for (let i = 0; i < Math.min(fanOut, fanIn); i++) w[i * fanIn + i] = gain;
+      for (let i = 0; i < Math.min(fanOut, fanIn); i++) w[i * fanIn + i] = d.a;
       return w;
+    case 'orthogonal': return orthogonal(fanOut, fanIn, d.gain, philoxNormals(seed, layer, PURPOSE.ORTHOGONAL));
     case 'normal':
-      for (let i = 0; i < w.length; i++) w[i] = opts.mean + opts.std * rng.normal();
+      fillNormal(w, seed, layer, PURPOSE.WEIGHTS);
+      for (let i = 0; i < w.length; i++) w[i] = d.a + d.b * w[i];
       return w;
     case 'uniform':
-      for (let i = 0; i < w.length; i++) w[i] = opts.low + (opts.high - opts.low) * rng.uniform();
+      fillUniform(w, seed, layer, PURPOSE.WEIGHTS);
+      for (let i = 0; i < w.length; i++) w[i] = d.a + (d.b - d.a) * w[i];
       return w;
-    case 'orthogonal':
-      return orthogonal(fanOut, fanIn, gain, rng);
-    case 'xavier_normal': case 'kaiming_normal': case 'lecun_normal': {
-      const std = varianceScale(name, fanIn, fanOut, opts);
-      for (let i = 0; i < w.length; i++) w[i] = std * rng.normal();
-      return w;
-    }
-    case 'xavier_uniform': case 'kaiming_uniform': case 'lecun_uniform': {
-      const bound = varianceScale(name, fanIn, fanOut, opts);
-      for (let i = 0; i < w.length; i++) w[i] = bound * (2 * rng.uniform() - 1);
-      return w;
-    }
   }
 }
 
 /**
  * W^[l] and b^[l] of a weight spec, drawn on the host (the CPU backend, and the WebGPU backend for initialisers it
- * does not draw on the device): W from stream "W/l" of the seed, b^[l] = bias; rounded to float32. Given values
+ * does not draw on the device): W from {@link initWeights}, b^[l] = bias; rounded to float32. Given values
  * (spec.values) are returned as they are.
  * @returns W row-major (fanOut, fanIn) and b (fanOut).
  * @throws RangeError if given values have the wrong sizes.
@@ -184,7 +214,7 @@ export function hostLayer(spec: WeightSpec, l: number, fanOut: number, fanIn: nu
     return { W, b };
   }
   return {
-    W: Float32Array.from(initWeights(spec.init, fanOut, fanIn, spec.options, createRng(spec.seed, `W/${l}`))),
+    W: Float32Array.from(initWeights(spec.init, fanOut, fanIn, spec.options, spec.seed, l)),
     b: new Float32Array(fanOut).fill(spec.bias),
   };
 }

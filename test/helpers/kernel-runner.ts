@@ -9,6 +9,7 @@
 import type { WebGpuBackend } from '../../src/backends/webgpu/webgpu-backend';
 import { foldWorkgroups } from '../../src/backends/webgpu/dispatch';
 import type { KernelVariant } from '../../src/backends/webgpu/kernels';
+import { PARAM_BYTES } from '../../src/backends/webgpu/recorder';
 
 /** A value far from anything a kernel computes; NaN would hide behind NaN-producing cases. */
 export const SENTINEL = -1.2345e33;
@@ -37,8 +38,8 @@ export async function runKernel(backend: WebGpuBackend, variant: KernelVariant, 
   const outputs: { buffer: GPUBuffer; count: number; binding: number }[] = [];
   for (const [binding, arg] of args.entries()) {
     if ('uniform' in arg) {
-      // A parameter slot as the engine binds it: 32 bytes at a dynamic offset (here 0).
-      const data = new Uint32Array(8);
+      // A parameter slot as the engine binds it: PARAM_BYTES at a dynamic offset (here 0).
+      const data = new Uint32Array(PARAM_BYTES / 4);
       data.set(arg.uniform);
       const b = device.createBuffer({ size: data.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
       device.queue.writeBuffer(b, 0, data);

@@ -75,7 +75,9 @@ export const kernels = {
   statsCentred: (): KernelVariant => variant('stats', { MERGE: false, PASS2: true }, ['read', 'read', 'read', 'write', 'uniform'], false),
   /** Statistics merge of pass 1 (pass2 false) or pass 2 records; bindings merge items, records, params. */
   statsMerge: (pass2: boolean): KernelVariant => variant('stats', { MERGE: true, PASS2: pass2 }, ['read', 'write', 'uniform'], false),
+  /** Fill a region of W from the Philox streams (normal, uniform, constant, identity); bindings W, params (init-params.ts). */
+  init: (): KernelVariant => variant('init', {}, ['write', 'uniform'], true),
 };
 
 /** Workgroup sizes (threads) of the 1-D kernels and the output tile of matmul, as written in the shaders. */
-export const WORKGROUP = { elementwise: 256, loss: 64, biasGrad: 64, matmulTile: 64, stats: 64 } as const;
+export const WORKGROUP = { elementwise: 256, loss: 64, biasGrad: 64, matmulTile: 64, stats: 64, init: 256 } as const;

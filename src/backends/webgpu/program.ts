@@ -11,14 +11,17 @@
  *   with checkpoints (s < L), the backward pass first recomputes z and a of each segment from its checkpoint.
  */
 import type { Phase, Tensors } from '../backend';
-import type { Batch, NetworkShape } from '../../model/network';
+import { layerDraw } from '../../model/init';
+import type { Batch, NetworkShape, WeightSpec } from '../../model/network';
+import { PURPOSE } from '../../model/philox';
+import { initParamWords } from './init-params';
 import { TENSOR_NAMES } from '../../model/network';
 import type { Moments } from '../../stats/stats';
 import { ceilDiv } from './dispatch';
 import { kernels, WORKGROUP } from './kernels';
 import { activationSlot, KIND_NAMES, ringSlot, slot, zSlot, type KindName, type MemoryPlan } from './memory-plan';
 import type { PipelineCache } from './pipelines';
-import { Recorder, type Dispatch } from './recorder';
+import { Recorder, type Dispatch, type ParamSlot } from './recorder';
 import { planReduction, type ReducedTensor } from './reduction-plan';
 import { reductionDispatches, StatsReadback, statsRecords, type StatsRecords } from './stats-reducer';
 
@@ -217,13 +220,51 @@ export class NetworkProgram {
     write('labels', 0, batch.labels);
   }
 
-  /** Write W^[l] and b^[l] (host-drawn values). @throws RangeError on a size mismatch. */
-  writeLayer(l: number, W: Float32Array<ArrayBuffer>, b: Float32Array<ArrayBuffer>): void {
-    for (const [kind, data] of [['W', W], ['b', b]] as const) {
-      const r = this.region(kind, l - 1);
-      if (data.length !== r.elements) throw new RangeError(`${kind}^[${l}]: ${data.length} values for ${r.elements} elements`);
-      this.device.queue.writeBuffer(r.buffer, r.offset, data);
+  /** Write W^[l] (host-drawn values). @throws RangeError on a size mismatch. */
+  writeWeights(l: number, W: Float32Array<ArrayBuffer>): void {
+    const r = this.region('W', l - 1);
+    if (W.length !== r.elements) throw new RangeError(`W^[${l}]: ${W.length} values for ${r.elements} elements`);
+    this.device.queue.writeBuffer(r.buffer, r.offset, W);
+  }
+
+  /** Per layer: the dispatches that fill b^[l] and W^[l] from their own parameter slots (made on first use). */
+  private initOps: { b: Dispatch; W: Dispatch; bSlot: ParamSlot; WSlot: ParamSlot }[] | null = null;
+
+  /**
+   * The device work that draws the weights of a spec: per layer, W^[l] by shaders/init.wgsl from the Philox
+   * stream (seed, l, WEIGHTS) unless `host(l)` (that layer's W is written from the host), and b^[l] = bias.
+   * The dispatches are made once per program; each call rewrites their parameter slots.
+   */
+  async initUnits(spec: WeightSpec, host: (l: number) => boolean): Promise<Unit[]> {
+    const n = this.shape.widths, L = n.length - 1;
+    if (!this.initOps) {
+      const ops = [];
+      for (let l = 1; l <= L; l++) {
+        const [bSlot, WSlot] = [this.rec.ownParam(), this.rec.ownParam()];
+        const [b, W] = await Promise.all([
+          this.rec.dispatch(kernels.init(), `init b^[${l}]`, [this.bind('b', l - 1), bSlot], ceilDiv(n[l], WORKGROUP.init)),
+          this.rec.dispatch(kernels.init(), `init W^[${l}]`, [this.bind('W', l - 1), WSlot], ceilDiv(n[l] * n[l - 1], WORKGROUP.init)),
+        ]);
+        ops.push({ b, W, bSlot, WSlot });
+      }
+      this.initOps = ops;
     }
+    const units: Unit[] = [];
+    for (let l = 1; l <= L; l++) {
+      const op = this.initOps[l - 1];
+      this.rec.writeParam(op.bSlot, initParamWords({ count: n[l], seed: 0, layer: l, purpose: PURPOSE.WEIGHTS, first: 0, kind: 'constant', a: spec.bias }));
+      const dispatches = [op.b];
+      const d = layerDraw(spec.init, n[l], n[l - 1], spec.options);
+      if (!host(l) && d.kind !== 'orthogonal') {
+        this.rec.writeParam(op.WSlot, initParamWords({
+          count: n[l] * n[l - 1], seed: spec.seed, layer: l, purpose: PURPOSE.WEIGHTS, first: 0, kind: d.kind, a: d.a,
+          b: 'b' in d ? d.b : 0, rows: n[l], cols: n[l - 1],
+        }));
+        dispatches.push(op.W);
+      }
+      units.push({ phase: 'init', layer: l, dispatches });
+    }
+    return units;
   }
 
   /** Copy the statistics results into the readback buffer (the last encoder of a step). */

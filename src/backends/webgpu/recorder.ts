@@ -36,7 +36,7 @@ export function storageUsage(): GPUBufferUsageFlags {
   return GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
 }
 
-/** A slot of shape parameters: 32 bytes in one of the recorder's uniform buffers. */
+/** A slot of shape parameters: PARAM_BYTES in one of the recorder's uniform buffers. */
 export interface ParamSlot {
   readonly kind: 'param';
   readonly buffer: GPUBuffer;
@@ -46,8 +46,8 @@ export interface ParamSlot {
 /** A binding of a dispatch: a storage region (dynamic: bound at offset 0 of the bind group, offset given per dispatch), or a parameter slot. */
 export type OpBinding = GPUBufferBinding | ParamSlot;
 
-/** Bytes of one parameter slot as bound (8 words: u32 and f32 values). */
-export const PARAM_BYTES = 32;
+/** Bytes of one parameter slot as bound (12 words: u32 and f32 values). */
+export const PARAM_BYTES = 48;
 /** Slots per uniform buffer. */
 const SLOTS_PER_BUFFER = 1024;
 
@@ -88,9 +88,9 @@ export class Recorder {
   }
 
   /**
-   * The parameter slot holding these values: `u32` words first, then `f32` words (8 words at most), shared by
+   * The parameter slot holding these values: `u32` words first, then `f32` words (12 words at most), shared by
    * every dispatch with the same values.
-   * @throws RangeError for more than 8 words.
+   * @throws RangeError for more than 12 words.
    */
   param(u32: readonly number[], f32: readonly number[] = []): ParamSlot {
     if (u32.length + f32.length > PARAM_BYTES / 4) throw new RangeError(`param: ${u32.length + f32.length} words, at most ${PARAM_BYTES / 4}`);
@@ -110,6 +110,22 @@ export class Recorder {
       this.paramSlots.set(key, slot);
     }
     return slot;
+  }
+
+  /**
+   * A parameter slot of its own (never shared), for values rewritten between runs with {@link writeParam}
+   * (e.g. the seed and initialiser of the weights): a network drawn again does not use up new slots.
+   */
+  ownParam(): ParamSlot {
+    return this.param([0xffffffff, this.paramSlots.size]); // a key no shared slot has
+  }
+
+  /** Rewrite the values of a slot (u32 words, as {@link param}). */
+  writeParam(slot: ParamSlot, u32: readonly number[]): void {
+    if (u32.length > PARAM_BYTES / 4) throw new RangeError(`writeParam: ${u32.length} words, at most ${PARAM_BYTES / 4}`);
+    const data = new Uint32Array(PARAM_BYTES / 4);
+    data.set(u32);
+    this.device.queue.writeBuffer(slot.buffer, slot.offset, data);
   }
 
   /**

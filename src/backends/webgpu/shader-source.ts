@@ -2,7 +2,8 @@
  * WGSL sources (shaders/*.wgsl, imported as strings by Vite's `?raw`, so browser, Vitest and the Node CLI share
  * one copy) and their variants. A kernel file marks variant code with wgsl-preprocessor's `#if ${NAME}` /
  * `#elif ${NAME}` / `#else` / `#endif`; {@link shaderSource} binds each `${NAME}` to a boolean define.
- * shaders/common.wgsl (bit-pattern tests for NaN/∞, the folded workgroup index) is prepended to every kernel.
+ * shaders/common.wgsl (bit-pattern tests for NaN/∞, the folded workgroup index) is prepended to every kernel, and
+ * the libraries a kernel lists in {@link LIBRARIES} (shaders/philox.wgsl: the Philox random streams) after it.
  */
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js'; // the package has no main field
 import common from '../../../shaders/common.wgsl?raw';
@@ -11,15 +12,21 @@ import activation from '../../../shaders/activation.wgsl?raw';
 import biasGrad from '../../../shaders/bias_grad.wgsl?raw';
 import loss from '../../../shaders/loss.wgsl?raw';
 import stats from '../../../shaders/stats.wgsl?raw';
+import init from '../../../shaders/init.wgsl?raw';
+import philox from '../../../shaders/philox.wgsl?raw';
 
-export const SHADERS = { matmul, activation, bias_grad: biasGrad, loss, stats } as const;
+export const SHADERS = { matmul, activation, bias_grad: biasGrad, loss, stats, init } as const;
 export type ShaderName = keyof typeof SHADERS;
+
+/** Library files (no entry point) prepended, after common.wgsl and in this order, to the kernels that need them. */
+export const LIBRARIES: Readonly<Partial<Record<ShaderName, readonly string[]>>> = { init: [philox] };
 
 /** Boolean defines of a variant, e.g. { TRANS_A: true, BIAS: false }. */
 export type Defines = Readonly<Record<string, boolean>>;
 
 /**
- * The WGSL of one variant: common.wgsl + the kernel file with every `${NAME}` replaced by defines[NAME].
+ * The WGSL of one variant: common.wgsl + the kernel's LIBRARIES + the kernel file with every `${NAME}` replaced
+ * by defines[NAME].
  * @throws Error naming the shader and the placeholder when a define is missing (a typo must not silently
  *   select the #else branch).
  */
@@ -36,5 +43,6 @@ export function shaderSource(name: ShaderName, defines: Defines): string {
     values.push(defines[part]);
   });
   const raw = Object.assign([...strings], { raw: strings });
-  return `${common}\n${wgsl(raw, ...values)}`;
+  const libraries = (LIBRARIES[name] ?? []).map((lib) => `${lib}\n`).join('');
+  return `${common}\n${libraries}${wgsl(raw, ...values)}`;
 }

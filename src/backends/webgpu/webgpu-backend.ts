@@ -4,7 +4,7 @@
  * (Dawn, backends/webgpu/node-gpu.ts).
  */
 import { CancelledError, throwIfCancelled, type Backend, type MemorySummary, type RunControl, type Tensors } from '../backend';
-import { hostLayer } from '../../model/init';
+import { hostLayer, layerDraw } from '../../model/init';
 import { shapeKey, type MemoryOptions, type NetworkShape, type Problem, TENSOR_NAMES } from '../../model/network';
 import type { LayerReport, StepResult } from '../../model/result';
 import { statsFromMoments, type Moments, type Stats } from '../../stats/stats';
@@ -143,20 +143,26 @@ export class WebGpuBackend implements Backend {
     this.program.loadBatch(problem.batch);
   }
 
-  /** Draw W^[l], b^[l] of every layer on the host and upload them, with progress and cancel every HOST_SLICE_MS. */
+  /**
+   * Draw W^[l], b^[l] of every layer: on the device (shaders/init.wgsl, the Philox stream), except the layers whose
+   * weights are given or need a QR (orthogonal), drawn on the host first (model/init.ts) with progress and cancel
+   * every HOST_SLICE_MS.
+   */
   private async drawWeights(program: NetworkProgram, problem: Problem, control: RunControl): Promise<void> {
-    const n = problem.shape.widths, L = n.length - 1;
+    const n = problem.shape.widths, L = n.length - 1, spec = problem.weights;
+    const onHost = (l: number) => spec.values !== undefined || layerDraw(spec.init, n[l], n[l - 1], spec.options).kind === 'orthogonal';
     let last = performance.now();
     for (let l = 1; l <= L; l++) {
-      const { W, b } = hostLayer(problem.weights, l, n[l], n[l - 1]);
-      program.writeLayer(l, W, b);
-      if (performance.now() - last > HOST_SLICE_MS || l === L) {
+      if (!onHost(l)) continue;
+      program.writeWeights(l, hostLayer(spec, l, n[l], n[l - 1]).W);
+      if (performance.now() - last > HOST_SLICE_MS) {
         control.onProgress?.({ phase: 'init', layer: l, done: l, total: L });
         await new Promise<void>((resolve) => setTimeout(resolve, 0));
         throwIfCancelled(control.signal);
         last = performance.now();
       }
     }
+    await runUnits(this.device, await program.initUnits(spec, onHost), control);
   }
 
   async step(control: RunControl = {}): Promise<StepResult> {
