@@ -27,16 +27,17 @@ export interface RunStats {
 
 /**
  * Run `units` in order, then `finish(encoder)` in the last encoder (e.g. the statistics copy).
- * @param firstChunk units in the first chunk (then adapted from measured times)
+ * @param fixedChunk units per chunk, fixed (tests: 1 = a submit per unit, Infinity = one submit); by default the
+ *   first chunk is 4 units and the next ones are sized from the measured times
  * @throws CancelledError (between chunks) when control.signal fires; the units already submitted have completed.
  */
-export async function runUnits(device: GPUDevice, units: readonly RunUnit[], control: RunControl, finish?: (encoder: GPUCommandEncoder) => void, firstChunk = 4): Promise<RunStats> {
-  let chunk = firstChunk;
+export async function runUnits(device: GPUDevice, units: readonly RunUnit[], control: RunControl, finish?: (encoder: GPUCommandEncoder) => void, fixedChunk: number | null = null): Promise<RunStats> {
+  let chunk = fixedChunk ?? 4;
   let submits = 0, unitsTimed = 0, msTimed = 0;
   if (units.length === 0) throw new RangeError('runUnits: no units');
   for (let i = 0; i < units.length;) {
     if (control.signal?.aborted) throw new CancelledError();
-    const end = Math.min(units.length, i + Math.max(1, Math.round(chunk)));
+    const end = Math.min(units.length, i + Math.max(1, Math.round(Math.min(chunk, units.length))));
     const encoder = device.createCommandEncoder({ label: `units ${i}..${end - 1}` });
     const pass = encoder.beginComputePass();
     let j = i;
@@ -60,7 +61,7 @@ export async function runUnits(device: GPUDevice, units: readonly RunUnit[], con
     const last = units[j - 1];
     control.onProgress?.({ phase: last.phase, layer: last.layer, done: j, total: units.length });
     // Aim the next chunk at TARGET_MS, growing at most 4× at a time (a small chunk's time is mostly overhead).
-    chunk = Math.min(chunk * 4, Math.max(1, (j - i) * TARGET_MS / Math.max(ms, 1)));
+    if (fixedChunk === null) chunk = Math.min(chunk * 4, Math.max(1, (j - i) * TARGET_MS / Math.max(ms, 1)));
     i = j;
   }
   return { submits, msPerUnit: unitsTimed > 0 ? msTimed / unitsTimed : 0 };

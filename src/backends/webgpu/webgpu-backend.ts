@@ -66,6 +66,8 @@ export class WebGpuBackend implements Backend {
   lastMsPerUnit: number | null = null;
   /** Submits of the last step (chunks). */
   lastSubmits = 0;
+  /** Units per submit, fixed (tests compare one submit with one per unit); null: sized from measured times. */
+  fixedChunk: number | null = null;
   private program: NetworkProgram | null = null;
   private programKey: string | null = null;
   private lost: string | null = null;
@@ -172,7 +174,7 @@ export class WebGpuBackend implements Backend {
     let moments: Moments[];
     try {
       moments = await withErrorScopes(this.device, 'the step', async () => {
-        const run = await runUnits(this.device, program.units, control, (encoder) => program.copyResults(encoder));
+        const run = await runUnits(this.device, program.units, control, (encoder) => program.copyResults(encoder), this.fixedChunk);
         this.lastMsPerUnit = run.msPerUnit;
         this.lastSubmits = run.submits;
         return program.readResults();
