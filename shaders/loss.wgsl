@@ -11,9 +11,12 @@
 //         the claim the tests check. An example with a non-finite logit (by bit pattern) gets loss and gradient NaN.
 //         A loss above the f32 range is +∞.
 // One thread per example j. Shapes (row-major): ŷ, y, dŷ (nL, m); labels, loss (m).
-// Bindings: 0 ŷ (read), 1 y (read), 2 labels (read, u32), 3 dŷ (write), 4 loss (write), 5 params {nL, m}.
+// Extended range (define EXTENDED, scales.wgsl): ŷ = a^[L] has scale S = SA[L]; see main for the scales of the loss
+// (G_LOSS) and of dŷ (SDA[L]).
+// Bindings: 0 ŷ (read), 1 y (read), 2 labels (read, u32), 3 dŷ (write), 4 loss (write), 5 params {nL, m, layer L},
+// 6 scales (EXTENDED only).
 
-struct Params { nL: u32, m: u32 }
+struct Params { nL: u32, m: u32, layer: u32 }
 
 @group(0) @binding(0) var<storage, read> yhat: array<f32>;
 @group(0) @binding(1) var<storage, read> y: array<f32>;
@@ -38,10 +41,46 @@ fn exp_below(v: f32, mx: f32) -> ExpSplit {
   return ExpSplit(e.r * (1.0 + dl * (1.0 + 0.5 * dl)), e.k);
 }
 
+// e^((v − mx)·2^S) for logits stored with scale S (extended range; S = 0 otherwise): the difference is formed in the
+// stored scale and scaled exactly, so it is as accurate as exp_below for S = 0 and within |v − mx|·2^-24 otherwise.
+fn exp_logit(v: f32, mx: f32, S: i32) -> ExpSplit {
+  if (S == 0) { return exp_below(v, mx); }
+  let d = join(0.5 * v - 0.5 * mx, S + 1);
+  if (d < -300.0) { return ExpSplit(1.0, -1000); }
+  return exp_split(d);
+}
+
+#if ${EXTENDED}
+@group(0) @binding(6) var<storage, read_write> scales: array<atomic<i32>>;
+#endif
+
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lix: u32) {
   let j = workgroup_index(wid, nwg) * 64u + lix;
+  // Extended range: ŷ is stored with scale S (true ŷ = stored·2^S). The loss and dŷ keep what is exact: sum
+  // and mse (for S ≥ 0) stay in ŷ's scale, softmax-xent's dŷ is a probability (scale 0). Other S = 0.
+#if ${EXTENDED}
+  let S = atomicLoad(&scales[record(p.layer) + S_SA]);
+#else
+  let S = 0;
+#endif
+#if ${SUM}
+  let loss_scale = S;
+  let dy_scale = 0;
+#elif ${MSE}
+  let loss_scale = 2 * max(S, 0);
+  let dy_scale = max(S, 0);
+#else
+  let loss_scale = max(S, 0);
+  let dy_scale = 0;
+#endif
+#if ${EXTENDED}
+  if (j == 0u) {
+    atomicStore(&scales[G_LOSS], loss_scale);
+    atomicStore(&scales[record(p.layer) + S_SDA], dy_scale);
+  }
+#endif
   if (j >= p.m) { return; }
   let mf = f32(p.m);
 #if ${SUM}
@@ -56,7 +95,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   var s = 0.0;
   let two_over_m = 2.0 / mf;
   for (var i = 0u; i < p.nL; i++) {
-    let d = yhat[i * p.m + j] - y[i * p.m + j];
+    // ŷ − y in the scale 2^max(S, 0): for S ≥ 0 the target is scaled down, for S < 0 ŷ is scaled up (exactly).
+    let d = join(yhat[i * p.m + j], S - dy_scale) - join(y[i * p.m + j], -dy_scale);
     s += d * d;
     dyhat[i * p.m + j] = two_over_m * d;
   }
@@ -79,7 +119,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   var not_max = 0.0;
   var not_label = 0.0;
   for (var i = 0u; i < p.nL; i++) {
-    let e = exp_below(yhat[i * p.m + j], mx);
+    let e = exp_logit(yhat[i * p.m + j], mx, S);
     let v = join(e.r, e.k);
     if (i != imax) { not_max += v; }
     if (i != label) { not_label += v; }
@@ -89,11 +129,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     if (i == label) {
       dyhat[i * p.m + j] = -(not_label / denom);
     } else {
-      let e = exp_below(yhat[i * p.m + j], mx);
+      let e = exp_logit(yhat[i * p.m + j], mx, S);
       dyhat[i * p.m + j] = join(e.r / denom, e.k);
     }
   }
-  // Halved so that M − ŷ_c cannot overflow; join doubles it exactly, or gives +∞ past the f32 range.
-  loss[j] = join(0.5 * mx - 0.5 * yhat[label * p.m + j] + 0.5 * log1p_f32(not_max), 1);
+  // (M − ŷ_c) + log1p(S) in the scale 2^loss_scale; halved so that M − ŷ_c cannot overflow (join doubles it exactly,
+  // or gives +∞ past the f32 range).
+  let gap = 0.5 * mx - 0.5 * yhat[label * p.m + j];
+  loss[j] = join(join(gap, S - loss_scale) + join(log1p_f32(not_max), -1 - loss_scale), 1);
+#endif
+#if ${EXTENDED}
+  var top = 0;
+  for (var i = 0u; i < p.nL; i++) { top = max(top, biased_exponent(dyhat[i * p.m + j])); }
+  if (top > 0) { atomicMax(&scales[record(p.layer) + S_MDA], top); }
 #endif
 }

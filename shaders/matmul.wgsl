@@ -6,14 +6,19 @@
 // (rows ty + 16r, columns tx + 16c, r, c < 4) in registers; K is walked in 16-wide slabs staged in workgroup
 // memory (As[k][i], Bs[k][j]), each loaded by consecutive threads along the operand's contiguous axis.
 // Out-of-range loads are 0 on both operands, so padded products are 0·0 (never 0·∞).
-// Bindings: 0 A (read), 1 B (read), 2 C (write), 3 params {M, N, K}, 4 bias (read, BIAS variant only).
+// Extended range (define EXTENDED, scales.wgsl): forward z' = (W·a)·2^(SA[l-1] − t) + b·2^(−t) with
+// t = max(SA[l-1], bias exponent), so neither term overflows (TZ[l] = t); backward dA^[l-1] has the scale of dZ^[l]
+// (set by the activation kernel); both record the max exponent of what they write (MZ[l], MDA[l-1]) for the next
+// kernel to normalise. dW needs nothing: its scale is SDZ[l] + SA[l-1].
+// Bindings: 0 A (read), 1 B (read), 2 C (write), 3 params {M, N, K, layer}, 4 bias (read, BIAS variant only),
+// then scales (EXTENDED only; params.layer = the layer whose record the output belongs to: l forward, l−1 for dA).
 // Shapes: A (M,K) or (K,M) if TRANS_A; B (K,N) or (N,K) if TRANS_B; C (M,N); bias (M).
 // Dispatch: ceil(M/64)·ceil(N/64) workgroups, folded into (x, y); tiles past the end return at once.
 
 const TILE: u32 = 64u;
 const SLAB: u32 = 16u;
 
-struct Params { M: u32, N: u32, K: u32, pad: u32 }
+struct Params { M: u32, N: u32, K: u32, layer: u32 }
 
 @group(0) @binding(0) var<storage, read> A: array<f32>;
 @group(0) @binding(1) var<storage, read> B: array<f32>;
@@ -21,6 +26,11 @@ struct Params { M: u32, N: u32, K: u32, pad: u32 }
 @group(0) @binding(3) var<uniform> p: Params;
 #if ${BIAS}
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
+#if ${EXTENDED}
+@group(0) @binding(5) var<storage, read_write> scales: array<atomic<i32>>;
+#endif
+#elif ${EXTENDED}
+@group(0) @binding(4) var<storage, read_write> scales: array<atomic<i32>>;
 #endif
 
 var<workgroup> As: array<array<f32, 64>, 16>;
@@ -82,17 +92,44 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     }
     workgroupBarrier();
   }
+  var fa = 1.0;  // scale of the product (extended forward only)
+#if ${EXTENDED}
+  var top = 0;   // max biased exponent written by this thread
+#if ${BIAS}
+  let sa = atomicLoad(&scales[record(p.layer - 1u) + S_SA]);
+  let t = max(sa, atomicLoad(&scales[G_EB]));
+  fa = pow2(max(sa - t, -127));
+  if (tile == 0u && lix == 0u) { atomicStore(&scales[record(p.layer) + S_TZ], t); }
+#endif
+#endif
   for (var r = 0u; r < 4u; r++) {
     let i = i0 + lid.y + 16u * r;
     if (i >= p.M) { continue; }
 #if ${BIAS}
+#if ${EXTENDED}
+    let bi = join(bias[i], -t);
+#else
     let bi = bias[i];
+#endif
 #else
     let bi = 0.0;
 #endif
     for (var c = 0u; c < 4u; c++) {
       let j = j0 + lid.x + 16u * c;
-      if (j < p.N) { C[i * p.N + j] = acc[r][c] + bi; }
+      if (j < p.N) {
+        let v = acc[r][c] * fa + bi;
+        C[i * p.N + j] = v;
+#if ${EXTENDED}
+        top = max(top, biased_exponent(v));
+#endif
+      }
     }
   }
+#if ${EXTENDED}
+#if ${BIAS}
+  if (top > 0) { atomicMax(&scales[record(p.layer) + S_MZ], top); }
+#elif ${TRANS_A}
+  if (top > 0) { atomicMax(&scales[record(p.layer) + S_MDA], top); }
+#endif
+#endif
 }

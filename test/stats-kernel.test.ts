@@ -44,7 +44,7 @@ async function gpuStats(tensors: readonly Float32Array[]): Promise<Stats[]> {
     pass.end();
     readback.copy(encoder);
     gpu.device.queue.submit([encoder.finish()]);
-    return (await readback.read()).map(statsFromMoments);
+    return (await readback.read()).moments.map(statsFromMoments);
   } finally {
     rec.destroy();
   }

@@ -9,7 +9,8 @@ import { LimitError, throwIfCancelled, type Backend, type MemorySummary, type Ph
 import { hostLayer } from '../../model/init';
 import type { MemoryOptions, NetworkShape, Problem } from '../../model/network';
 import type { LayerReport, StepResult } from '../../model/result';
-import { computeStats, type Stats } from '../../stats/stats';
+import { computeStats, scaleStats, type Stats } from '../../stats/stats';
+import { backwardScaled, forwardScaled, lossScaled } from './extended';
 import { activationBackward, activationForward, biasGrad, lossAndGrad, matmul } from './ops';
 
 /** Most float64 elements the CPU backend holds at once (1 GiB), so a huge network is refused, not swapped. */
@@ -78,46 +79,68 @@ export class CpuBackend implements Backend {
   /**
    * Forward l = 1..L: z^[l] = W^[l] a^[l-1] + b^[l], a^[l] = g(z^[l]) (identity at l = L);
    * loss; backward l = L..1: dZ = dA ⊙ g'(z), dW = dZ a^[l-1]ᵀ, db = Σ_j dZ, dA^[l-1] = W^[l]ᵀ dZ;
-   * statistics of each tensor as it is produced.
+   * statistics of each tensor as it is produced. In the extended range every tensor carries a power-of-two scale
+   * (backends/cpu/extended.ts), and its statistics are scaled by it.
    */
   async step(control: RunControl = {}): Promise<StepResult> {
     if (!this.problem) throw new Error('CpuBackend.step: no problem set (call setProblem first)');
-    const { shape, batch, memory } = this.problem;
+    const { shape, batch, memory, weights } = this.problem;
     const n = shape.widths, m = shape.m, L = n.length - 1;
+    const ext = shape.range === 'extended';
+    const g = (l: number) => (l === L ? 'identity' : shape.activation);
     const keep = memory.keepAll;
     const total = 2 * L + 1;
     let done = 0;
     const pause = pauser(control, 'forward', total);
     const a: Float64Array[] = [Float64Array.from(batch.X)];
     const z: Float64Array[] = [];
+    const Sa = [0], Sz = [0];
+    const eb = Math.fround(weights.bias) === 0 ? -Infinity : Math.floor(Math.log2(Math.abs(Math.fround(weights.bias))));
     const stats: Omit<LayerReport, 'dA' | 'dZ' | 'dW'>[] = [];
     for (let l = 1; l <= L; l++) {
       await pause(done++, 'forward', l);
-      z.push(matmul(this.W[l - 1], a[l - 1], n[l], m, n[l - 1], false, false, this.b[l - 1]));
-      a.push(activationForward(l === L ? 'identity' : shape.activation, z[l - 1]));
-      stats.push({ layer: l, fanIn: n[l - 1], fanOut: n[l], z: computeStats(z[l - 1]), a: computeStats(a[l]), W: computeStats(this.W[l - 1]) });
+      if (ext) {
+        const r = forwardScaled(this.W[l - 1], a[l - 1], Sa[l - 1], this.b[l - 1], eb, n[l], m, n[l - 1], g(l));
+        z.push(r.z);
+        a.push(r.a);
+        Sz.push(r.Sz);
+        Sa.push(r.Sa);
+      } else {
+        z.push(matmul(this.W[l - 1], a[l - 1], n[l], m, n[l - 1], false, false, this.b[l - 1]));
+        a.push(activationForward(g(l), z[l - 1]));
+        Sz.push(0);
+        Sa.push(0);
+      }
+      stats.push({
+        layer: l, fanIn: n[l - 1], fanOut: n[l],
+        z: scaleStats(computeStats(z[l - 1]), Sz[l]), a: scaleStats(computeStats(a[l]), Sa[l]), W: computeStats(this.W[l - 1]),
+      });
     }
     await pause(done++, 'loss', L);
-    const { perExample, dYhat } = lossAndGrad(shape.loss, a[L], batch.Y, batch.labels, n[L], m);
+    const lossed = ext ? lossScaled(shape.loss, a[L], Sa[L], batch.Y, batch.labels, n[L], m)
+      : { ...lossAndGrad(shape.loss, a[L], batch.Y, batch.labels, n[L], m), lossScale: 0, dyScale: 0 };
     const grads: { dA: Stats; dZ: Stats; dW: Stats }[] = new Array(L);
     const kept = { dA: [] as Float64Array[], dZ: [] as Float64Array[], dW: [] as Float64Array[], db: [] as Float64Array[] };
-    let dA = dYhat;
+    let dA = lossed.dYhat, SdA = lossed.dyScale;
     for (let l = L; l >= 1; l--) {
       await pause(done++, 'backward', l);
-      const dZ = activationBackward(l === L ? 'identity' : shape.activation, z[l - 1], dA);
+      const { dZ, Sdz } = ext ? backwardScaled(g(l), z[l - 1], Sz[l], dA, SdA) : { dZ: activationBackward(g(l), z[l - 1], dA), Sdz: 0 };
       const dW = matmul(dZ, a[l - 1], n[l], n[l - 1], m, false, true);
-      grads[l - 1] = { dA: computeStats(dA), dZ: computeStats(dZ), dW: computeStats(dW) };
+      grads[l - 1] = { dA: scaleStats(computeStats(dA), SdA), dZ: scaleStats(computeStats(dZ), Sdz), dW: scaleStats(computeStats(dW), Sdz + Sa[l - 1]) };
       if (keep) {
         kept.dA[l - 1] = dA;
         kept.dZ[l - 1] = dZ;
         kept.dW[l - 1] = dW;
         kept.db[l - 1] = biasGrad(dZ, n[l], m);
       }
-      if (l > 1) dA = matmul(this.W[l - 1], dZ, n[l - 1], m, n[l], true, false);
+      if (l > 1) {
+        dA = matmul(this.W[l - 1], dZ, n[l - 1], m, n[l], true, false);
+        SdA = Sdz;
+      }
     }
     control.onProgress?.({ phase: 'stats', layer: 0, done: total, total });
-    this.tensors = keep ? { W: this.W, z, a, ...kept, lossPerExample: perExample } : null;
-    return { loss: computeStats(perExample).mean, layers: stats.map((s, i) => ({ ...s, ...grads[i] })) };
+    this.tensors = keep ? { W: this.W, z, a, ...kept, lossPerExample: lossed.perExample } : null;
+    return { loss: scaleStats(computeStats(lossed.perExample), lossed.lossScale).mean, layers: stats.map((s, i) => ({ ...s, ...grads[i] })) };
   }
 
   async readTensors(): Promise<Tensors> {

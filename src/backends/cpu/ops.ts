@@ -34,7 +34,7 @@ export function matmul(
  * where tanh rounds to 1). Returns [s, k] with sech²(z) = s·2^k, so that a product with a huge dA is not lost to
  * the underflow of sech² alone (|z| > 354).
  */
-function sech2Scaled(z: number): [number, number] {
+export function sech2Scaled(z: number): [number, number] {
   const az = Math.abs(z);
   if (az < 0.55) return [1 - Math.tanh(az) ** 2, 0];
   // t = e^(−2|z|) = e^(−2|z| + k·ln 2)·2^−k with k chosen so the first factor stays near 1.

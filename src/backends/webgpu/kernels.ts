@@ -11,6 +11,9 @@ import type { Defines, ShaderName } from './shader-source';
 /** How a binding is used: storage read-only, storage read-write, or uniform. */
 export type BindingUse = 'read' | 'write' | 'uniform';
 
+/** A binding as a variant lists it: a use, or 'scales' (the extended range's buffer: read-write, whole, static). */
+type UseOrScales = BindingUse | 'scales';
+
 export interface BindingSpec {
   readonly use: BindingUse;
   /**
@@ -33,9 +36,9 @@ export interface KernelVariant {
  * @param uses binding uses in order; uniforms are always dynamic (parameter slots)
  * @param perLayer storage bindings bound with dynamic offsets (kernels run once per layer)
  */
-function variant(shader: ShaderName, defines: Defines, uses: readonly BindingUse[], perLayer: boolean): KernelVariant {
+function variant(shader: ShaderName, defines: Defines, uses: readonly UseOrScales[], perLayer: boolean): KernelVariant {
   const on = Object.keys(defines).filter((k) => defines[k]).sort();
-  const bindings = uses.map((use) => ({ use, dynamic: use === 'uniform' || perLayer }));
+  const bindings = uses.map((use): BindingSpec => (use === 'scales' ? { use: 'write', dynamic: false } : { use, dynamic: use === 'uniform' || perLayer }));
   return { key: `${shader}[${on.join(',')}]`, shader, defines, bindings };
 }
 
@@ -53,22 +56,33 @@ const LOSS_DEFINES: { readonly [l in LossName]: Defines } = {
   'softmax-xent': { SUM: false, MSE: false },
 };
 
+/** The scales binding of the extended range (scales.wgsl): read_write storage, whole buffer. */
+const scalesUse = (extended: boolean): UseOrScales[] => (extended ? ['scales'] : []);
+
 export const kernels = {
-  /** C = op(A)·op(B) (+bias); bindings A, B, C, params{M,N,K}, [bias]. */
-  matmul: (transA: boolean, transB: boolean, bias: boolean): KernelVariant =>
-    variant('matmul', { TRANS_A: transA, TRANS_B: transB, BIAS: bias },
-      bias ? ['read', 'read', 'write', 'uniform', 'read'] : ['read', 'read', 'write', 'uniform'], true),
-  /** a = g(z); bindings z, a, params{count}. */
-  activationForward: (g: Activation): KernelVariant =>
-    variant('activation', { ...ACTIVATION_DEFINES[g], FORWARD: true }, ['read', 'write', 'uniform'], true),
-  /** dZ = dA ⊙ g'(z); bindings z, dA, dZ, params{count}. */
-  activationBackward: (g: Activation): KernelVariant =>
-    variant('activation', { ...ACTIVATION_DEFINES[g], FORWARD: false }, ['read', 'read', 'write', 'uniform'], true),
+  /**
+   * C = op(A)·op(B) (+bias); bindings A, B, C, params{M,N,K,layer}, [bias], [scales].
+   * @param extended the extended range's variant (scales.wgsl)
+   */
+  matmul: (transA: boolean, transB: boolean, bias: boolean, extended = false): KernelVariant =>
+    variant('matmul', { TRANS_A: transA, TRANS_B: transB, BIAS: bias, EXTENDED: extended },
+      [...(bias ? ['read', 'read', 'write', 'uniform', 'read'] as const : ['read', 'read', 'write', 'uniform'] as const), ...scalesUse(extended)], true),
+  /** a = g(z); bindings z (read_write when extended: normalised in place), a, params{count,layer}, [scales]. */
+  activationForward: (g: Activation, extended = false): KernelVariant =>
+    variant('activation', { ...ACTIVATION_DEFINES[g], FORWARD: true, EXTENDED: extended, SCALE_PASS: false },
+      [extended ? 'write' : 'read', 'write', 'uniform', ...scalesUse(extended)], true),
+  /**
+   * dZ = dA ⊙ g'(z); bindings z, dA, dZ, params{count,layer}, [scales]. scalePass: the extended range's first pass
+   * of tanh (the max exponent of dA·sech²(z); writes no dZ).
+   */
+  activationBackward: (g: Activation, extended = false, scalePass = false): KernelVariant =>
+    variant('activation', { ...ACTIVATION_DEFINES[g], FORWARD: false, EXTENDED: extended, SCALE_PASS: scalePass },
+      ['read', 'read', 'write', 'uniform', ...scalesUse(extended)], true),
   /** db = row sums of dZ; bindings dZ, db, params{n,m}. */
   biasGrad: (): KernelVariant => variant('bias_grad', {}, ['read', 'write', 'uniform'], true),
-  /** loss and dŷ; bindings ŷ, y, labels, dŷ, loss, params{nL,m}. */
-  loss: (loss: LossName): KernelVariant =>
-    variant('loss', LOSS_DEFINES[loss], ['read', 'read', 'read', 'write', 'write', 'uniform'], false),
+  /** loss and dŷ; bindings ŷ, y, labels, dŷ, loss, params{nL,m,L}, [scales]. */
+  loss: (loss: LossName, extended = false): KernelVariant =>
+    variant('loss', { ...LOSS_DEFINES[loss], EXTENDED: extended }, ['read', 'read', 'read', 'write', 'write', 'uniform', ...scalesUse(extended)], false),
   /** Statistics pass 1 (moments), partial; bindings data, work, moments, params{first,count,results}. */
   statsPartial: (): KernelVariant => variant('stats', { MERGE: false, PASS2: false }, ['read', 'read', 'write', 'uniform'], false),
   /** Statistics pass 2 (centred sums), partial; bindings data, work, moments, centred, params. */

@@ -32,6 +32,10 @@ export interface Unit {
   readonly dispatches: Dispatch[];
 }
 
+/** Bytes of the scales' global words, and i32 words per layer record (shaders/scales.wgsl: 16 and REC). */
+const SCALES_GLOBAL_BYTES = 64;
+const SCALES_RECORD = 16;
+
 /** Result index of tensor `name` of layer l (TENSOR_NAMES order); the loss is last, 6L. */
 export const resultIndex = (name: (typeof TENSOR_NAMES)[number], l: number) => (l - 1) * TENSOR_NAMES.length + TENSOR_NAMES.indexOf(name);
 
@@ -42,9 +46,13 @@ export class NetworkProgram {
   readonly units: Unit[] = [];
   private records: StatsRecords | null = null;
   private readback: StatsReadback | null = null;
+  /** The extended range's scales (shaders/scales.wgsl), or null in the float32 range. */
+  readonly scales: GPUBuffer | null;
 
   private constructor(device: GPUDevice, cache: PipelineCache, readonly shape: NetworkShape, readonly plan: MemoryPlan) {
     this.rec = new Recorder(device, cache);
+    const L = shape.widths.length - 1;
+    this.scales = shape.range === 'extended' ? this.rec.buffer('scales', SCALES_GLOBAL_BYTES + 4 * SCALES_RECORD * (L + 1)) : null;
     for (const name of KIND_NAMES) {
       this.pages[name] = plan.kinds[name].pages.map((bytes, p) => this.rec.buffer(`${name} page ${p}`, bytes));
     }
@@ -104,30 +112,48 @@ export class NetworkProgram {
     return { source, start: r.offset / 4, count: elements, result };
   }
 
+  /** The scales binding (extended range), as the last binding of a dispatch: [] in the float32 range. */
+  private scalesBinding(): GPUBufferBinding[] {
+    return this.scales ? [{ buffer: this.scales }] : [];
+  }
+
+  /** Parameter words of a per-layer kernel: its shape, and the layer only in the extended range (else shared slots). */
+  private layerParam(words: number[], layer: number) {
+    return this.rec.param(this.scales ? [...words, layer] : words);
+  }
+
   private async forward(l: number): Promise<Dispatch[]> {
     const { widths: n, m, activation } = this.shape;
     const L = n.length - 1;
+    const ext = this.scales !== null;
     const tile = WORKGROUP.matmulTile;
     const count = n[l] * m;
     return Promise.all([
-      this.rec.dispatch(kernels.matmul(false, false, true), `forward z^[${l}]`,
-        [this.bind('W', l - 1), this.bindA(l - 1), this.bind('z', zSlot(this.plan, l)), this.rec.param([n[l], m, n[l - 1]]), this.bind('b', l - 1)],
+      this.rec.dispatch(kernels.matmul(false, false, true, ext), `forward z^[${l}]`,
+        [this.bind('W', l - 1), this.bindA(l - 1), this.bind('z', zSlot(this.plan, l)), this.layerParam([n[l], m, n[l - 1]], l),
+          this.bind('b', l - 1), ...this.scalesBinding()],
         ceilDiv(n[l], tile) * ceilDiv(m, tile)),
-      this.rec.dispatch(kernels.activationForward(l === L ? 'identity' : activation), `forward a^[${l}]`,
-        [this.bind('z', zSlot(this.plan, l)), this.bindA(l), this.rec.param([count])], ceilDiv(count, WORKGROUP.elementwise)),
+      this.rec.dispatch(kernels.activationForward(l === L ? 'identity' : activation, ext), `forward a^[${l}]`,
+        [this.bind('z', zSlot(this.plan, l)), this.bindA(l), this.layerParam([count], l), ...this.scalesBinding()],
+        ceilDiv(count, WORKGROUP.elementwise)),
     ]);
   }
 
   private async backward(l: number): Promise<Dispatch[]> {
     const { widths: n, m, activation } = this.shape;
     const L = n.length - 1;
+    const ext = this.scales !== null;
+    const g = l === L ? 'identity' : activation;
     const tile = WORKGROUP.matmulTile;
     const count = n[l] * m;
     const ring = ringSlot(this.plan, l);
+    const dZ = (scalePass: boolean) => this.rec.dispatch(kernels.activationBackward(g, ext, scalePass), `backward dZ^[${l}]${scalePass ? ' scale' : ''}`,
+      [this.bind('z', zSlot(this.plan, l)), this.bind('dA', ring), this.bind('dZ', ring), this.layerParam([count], l), ...this.scalesBinding()],
+      ceilDiv(count, WORKGROUP.elementwise));
     const ops = [
-      this.rec.dispatch(kernels.activationBackward(l === L ? 'identity' : activation), `backward dZ^[${l}]`,
-        [this.bind('z', zSlot(this.plan, l)), this.bind('dA', ring), this.bind('dZ', ring), this.rec.param([count])],
-        ceilDiv(count, WORKGROUP.elementwise)),
+      // Extended range, tanh: a first pass finds dZ's max exponent, so that dZ is stored normalised.
+      ...(ext && g === 'tanh' ? [dZ(true)] : []),
+      dZ(false),
       this.rec.dispatch(kernels.matmul(false, true, false), `backward dW^[${l}]`,
         [this.bind('dZ', ring), this.bindA(l - 1), this.bind('dW', ring), this.rec.param([n[l], n[l - 1], m])],
         ceilDiv(n[l], tile) * ceilDiv(n[l - 1], tile)),
@@ -135,8 +161,9 @@ export class NetworkProgram {
         [this.bind('dZ', ring), this.bind('db', ring), this.rec.param([n[l], m])], ceilDiv(n[l], WORKGROUP.biasGrad)),
     ];
     if (l > 1) {
-      ops.push(this.rec.dispatch(kernels.matmul(true, false, false), `backward dA^[${l - 1}]`,
-        [this.bind('W', l - 1), this.bind('dZ', ring), this.bind('dA', ringSlot(this.plan, l - 1)), this.rec.param([n[l - 1], m, n[l]])],
+      ops.push(this.rec.dispatch(kernels.matmul(true, false, false, ext), `backward dA^[${l - 1}]`,
+        [this.bind('W', l - 1), this.bind('dZ', ring), this.bind('dA', ringSlot(this.plan, l - 1)), this.layerParam([n[l - 1], m, n[l]], l - 1),
+          ...this.scalesBinding()],
         ceilDiv(n[l - 1], tile) * ceilDiv(m, tile)));
     }
     return Promise.all(ops);
@@ -175,7 +202,7 @@ export class NetworkProgram {
     lossGroup.tensors.push(this.source('loss', 0, m, T - 1, lossGroup.buffers));
     const reductions = [...forwardGroups, ...backwardGroups, lossGroup].map((g) => ({ g, plan: planReduction(g.tensors, T) }));
     this.records = statsRecords(this.rec, T, Math.max(...reductions.map((r) => r.plan.records)));
-    this.readback = new StatsReadback(this.rec, this.records);
+    this.readback = new StatsReadback(this.rec, this.records, this.scales);
     const statsOf = new Map<Group, Promise<Dispatch[]>>(reductions.map(({ g, plan }, i) =>
       [g, reductionDispatches(this.rec, plan, g.buffers, this.records!, `stats group ${i}`)]));
 
@@ -185,8 +212,9 @@ export class NetworkProgram {
       if (g) dispatches.push(...await statsOf.get(g)!);
       this.units.push({ phase: 'forward', layer: l, dispatches });
     }
-    const lossOps = [await this.rec.dispatch(kernels.loss(loss), 'loss',
-      [this.bindA(L), this.bind('y', 0), this.bind('labels', 0), this.bind('dA', ringSlot(this.plan, L)), this.bind('loss', 0), this.rec.param([n[L], m])],
+    const lossOps = [await this.rec.dispatch(kernels.loss(loss, this.scales !== null), 'loss',
+      [this.bindA(L), this.bind('y', 0), this.bind('labels', 0), this.bind('dA', ringSlot(this.plan, L)), this.bind('loss', 0),
+        this.layerParam([n[L], m], L), ...this.scalesBinding()],
       ceilDiv(m, WORKGROUP.loss)), ...await statsOf.get(lossGroup)!];
     this.units.push({ phase: 'loss', layer: L, dispatches: lossOps });
     for (let l = L; l >= 1; l--) {
@@ -267,14 +295,48 @@ export class NetworkProgram {
     return units;
   }
 
-  /** Copy the statistics results into the readback buffer (the last encoder of a step). */
+  /**
+   * The first encoder of a step: the extended range's per-layer scales start from 0 (their atomic maxima from
+   * "no value"); the globals (the bias exponent) stay.
+   */
+  startStep(encoder: GPUCommandEncoder): void {
+    if (this.scales) encoder.clearBuffer(this.scales, SCALES_GLOBAL_BYTES);
+  }
+
+  /** The extended range: the exponent of the bias (written with the weights). */
+  writeBiasExponent(bias: number): void {
+    if (!this.scales) return;
+    const b = Math.abs(Math.fround(bias));
+    // No bias: an exponent below every scale, so the forward matmul's t = max(S_a, e_b) is S_a.
+    const e = b === 0 ? -1_000_000 : Math.floor(Math.log2(b));
+    this.device.queue.writeBuffer(this.scales, 0, Int32Array.of(e));
+  }
+
+  /** Copy the statistics results (and the scales) into the readback buffer (the last encoder of a step). */
   copyResults(encoder: GPUCommandEncoder): void {
     this.readback!.copy(encoder);
   }
 
-  /** Read back and decode the results (after the submit of copyResults). One Moments per tensor, resultIndex order. */
-  readResults(): Promise<Moments[]> {
-    return this.readback!.read();
+  /**
+   * Read back and decode the results (after the submit of copyResults): one Moments per tensor, resultIndex order,
+   * and the scales (extended range) as scale exponents per tensor (0 in the float32 range).
+   */
+  async readResults(): Promise<{ moments: Moments[]; scales: number[] }> {
+    const { moments, extra } = await this.readback!.read();
+    const L = this.plan.L;
+    const scales = new Array<number>(moments.length).fill(0);
+    if (extra) {
+      const at = (l: number, field: number) => extra[SCALES_GLOBAL_BYTES / 4 + SCALES_RECORD * l + field];
+      for (let l = 1; l <= L; l++) {
+        scales[resultIndex('z', l)] = at(l, 2);
+        scales[resultIndex('a', l)] = at(l, 3);
+        scales[resultIndex('dA', l)] = at(l, 4);
+        scales[resultIndex('dZ', l)] = at(l, 6);
+        scales[resultIndex('dW', l)] = at(l, 6) + at(l - 1, 3);
+      }
+      scales[6 * L] = extra[1];
+    }
+    return { moments, scales };
   }
 
   /**

@@ -26,12 +26,14 @@ export interface RunStats {
 }
 
 /**
- * Run `units` in order, then `finish(encoder)` in the last encoder (e.g. the statistics copy).
+ * Run `units` in order: `start(encoder)` in the first encoder (e.g. clearing buffers), `finish(encoder)` in the last
+ * (e.g. the statistics copy).
  * @param fixedChunk units per chunk, fixed (tests: 1 = a submit per unit, Infinity = one submit); by default the
  *   first chunk is 4 units and the next ones are sized from the measured times
  * @throws CancelledError (between chunks) when control.signal fires; the units already submitted have completed.
  */
-export async function runUnits(device: GPUDevice, units: readonly RunUnit[], control: RunControl, finish?: (encoder: GPUCommandEncoder) => void, fixedChunk: number | null = null): Promise<RunStats> {
+export async function runUnits(device: GPUDevice, units: readonly RunUnit[], control: RunControl,
+  hooks: { start?: (encoder: GPUCommandEncoder) => void; finish?: (encoder: GPUCommandEncoder) => void } = {}, fixedChunk: number | null = null): Promise<RunStats> {
   let chunk = fixedChunk ?? 4;
   let submits = 0, unitsTimed = 0, msTimed = 0;
   if (units.length === 0) throw new RangeError('runUnits: no units');
@@ -39,6 +41,7 @@ export async function runUnits(device: GPUDevice, units: readonly RunUnit[], con
     if (control.signal?.aborted) throw new CancelledError();
     const end = Math.min(units.length, i + Math.max(1, Math.round(Math.min(chunk, units.length))));
     const encoder = device.createCommandEncoder({ label: `units ${i}..${end - 1}` });
+    if (i === 0) hooks.start?.(encoder);
     const pass = encoder.beginComputePass();
     let j = i;
     for (; j < end; j++) {
@@ -50,7 +53,7 @@ export async function runUnits(device: GPUDevice, units: readonly RunUnit[], con
       encodeDispatches(pass, u.dispatches);
     }
     pass.end();
-    if (j === units.length && finish) finish(encoder);
+    if (j === units.length) hooks.finish?.(encoder);
     const t0 = performance.now();
     device.queue.submit([encoder.finish()]);
     await device.queue.onSubmittedWorkDone();

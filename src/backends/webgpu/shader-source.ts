@@ -3,7 +3,8 @@
  * one copy) and their variants. A kernel file marks variant code with wgsl-preprocessor's `#if ${NAME}` /
  * `#elif ${NAME}` / `#else` / `#endif`; {@link shaderSource} binds each `${NAME}` to a boolean define.
  * shaders/common.wgsl (bit-pattern tests for NaN/∞, the folded workgroup index) is prepended to every kernel, and
- * the libraries a kernel lists in {@link LIBRARIES} (shaders/philox.wgsl: the Philox random streams) after it.
+ * the libraries a kernel lists in {@link LIBRARIES} (shaders/philox.wgsl: the Philox random streams;
+ * shaders/scales.wgsl: the extended range's scales) after it.
  */
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js'; // the package has no main field
 import common from '../../../shaders/common.wgsl?raw';
@@ -14,12 +15,15 @@ import loss from '../../../shaders/loss.wgsl?raw';
 import stats from '../../../shaders/stats.wgsl?raw';
 import init from '../../../shaders/init.wgsl?raw';
 import philox from '../../../shaders/philox.wgsl?raw';
+import scales from '../../../shaders/scales.wgsl?raw';
 
 export const SHADERS = { matmul, activation, bias_grad: biasGrad, loss, stats, init } as const;
 export type ShaderName = keyof typeof SHADERS;
 
 /** Library files (no entry point) prepended, after common.wgsl and in this order, to the kernels that need them. */
-export const LIBRARIES: Readonly<Partial<Record<ShaderName, readonly string[]>>> = { init: [philox] };
+export const LIBRARIES: Readonly<Partial<Record<ShaderName, readonly string[]>>> = {
+  init: [philox], matmul: [scales], activation: [scales], loss: [scales],
+};
 
 /** Boolean defines of a variant, e.g. { TRANS_A: true, BIAS: false }. */
 export type Defines = Readonly<Record<string, boolean>>;

@@ -54,27 +54,39 @@ export async function reductionDispatches(rec: Recorder, plan: ReductionPlan, so
   return Promise.all(dispatches);
 }
 
-/** A buffer to read `results` records back into, and the copies that fill it (after the reductions). */
+/**
+ * A buffer to read the `results` records back into — and, optionally, a small extra buffer (the extended range's
+ * scales) in the same map, so a step still reads back once — and the copies that fill it (after the reductions).
+ */
 export class StatsReadback {
   private readonly buffer: GPUBuffer;
 
-  constructor(rec: Recorder, private readonly records: StatsRecords) {
-    this.buffer = rec.buffer('stats readback', records.results * (MOMENTS_BYTES + CENTRED_BYTES), GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
+  constructor(rec: Recorder, private readonly records: StatsRecords, private readonly extra: GPUBuffer | null = null) {
+    this.buffer = rec.buffer('stats readback', records.results * (MOMENTS_BYTES + CENTRED_BYTES) + (extra?.size ?? 0),
+      GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
   }
 
-  /** Copy the result records into the readback buffer (after the dispatches, in the same or a later encoder). */
+  /** Copy the result records (and the extra buffer) into the readback buffer, after the dispatches. */
   copy(encoder: GPUCommandEncoder): void {
     const T = this.records.results;
     encoder.copyBufferToBuffer(this.records.moments, 0, this.buffer, 0, T * MOMENTS_BYTES);
     encoder.copyBufferToBuffer(this.records.centred, 0, this.buffer, T * MOMENTS_BYTES, T * CENTRED_BYTES);
+    if (this.extra) encoder.copyBufferToBuffer(this.extra, 0, this.buffer, T * (MOMENTS_BYTES + CENTRED_BYTES), this.extra.size);
   }
 
-  /** Map the readback buffer (once the submit holding copy() is done) and decode one Moments per result record. */
-  async read(): Promise<Moments[]> {
+  /**
+   * Map the readback buffer (once the submit holding copy() is done): one Moments per result record, and the extra
+   * buffer's words (i32), or null without one.
+   */
+  async read(): Promise<{ moments: Moments[]; extra: Int32Array | null }> {
     const T = this.records.results;
     await this.buffer.mapAsync(GPUMapMode.READ);
     const bytes = this.buffer.getMappedRange().slice(0);
     this.buffer.unmap();
-    return decodeMoments(bytes.slice(0, T * MOMENTS_BYTES), bytes.slice(T * MOMENTS_BYTES), T);
+    const end = T * (MOMENTS_BYTES + CENTRED_BYTES);
+    return {
+      moments: decodeMoments(bytes.slice(0, T * MOMENTS_BYTES), bytes.slice(T * MOMENTS_BYTES, end), T),
+      extra: this.extra ? new Int32Array(bytes.slice(end)) : null,
+    };
   }
 }

@@ -7,7 +7,7 @@ import { CancelledError, throwIfCancelled, type Backend, type MemorySummary, typ
 import { hostLayer, layerDraw } from '../../model/init';
 import { shapeKey, type MemoryOptions, type NetworkShape, type Problem, TENSOR_NAMES } from '../../model/network';
 import type { LayerReport, StepResult } from '../../model/result';
-import { statsFromMoments, type Moments, type Stats } from '../../stats/stats';
+import { scaleStats, statsFromMoments, type Moments, type Stats } from '../../stats/stats';
 import { planMemory, summarize, type EngineLimits } from './memory-plan';
 import { PipelineCache } from './pipelines';
 import { NetworkProgram, resultIndex } from './program';
@@ -165,16 +165,18 @@ export class WebGpuBackend implements Backend {
       }
     }
     await runUnits(this.device, await program.initUnits(spec, onHost), control);
+    program.writeBiasExponent(spec.bias);
   }
 
   async step(control: RunControl = {}): Promise<StepResult> {
     this.assertAlive();
     const program = this.program;
     if (!program || this.programKey === null) throw new Error('WebGpuBackend.step: no problem set (call setProblem first)');
-    let moments: Moments[];
+    let results: { moments: Moments[]; scales: number[] };
     try {
-      moments = await withErrorScopes(this.device, 'the step', async () => {
-        const run = await runUnits(this.device, program.units, control, (encoder) => program.copyResults(encoder), this.fixedChunk);
+      results = await withErrorScopes(this.device, 'the step', async () => {
+        const run = await runUnits(this.device, program.units, control,
+          { start: (encoder) => program.startStep(encoder), finish: (encoder) => program.copyResults(encoder) }, this.fixedChunk);
         this.lastMsPerUnit = run.msPerUnit;
         this.lastSubmits = run.submits;
         return program.readResults();
@@ -184,7 +186,7 @@ export class WebGpuBackend implements Backend {
       throw await this.lostError(e);
     }
     this.assertAlive();
-    const stats = moments.map(statsFromMoments);
+    const stats = results.moments.map((m, i) => scaleStats(statsFromMoments(m), results.scales[i]));
     const n = program.shape.widths;
     const layers: LayerReport[] = [];
     for (let l = 1; l < n.length; l++) {
