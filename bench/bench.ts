@@ -14,22 +14,24 @@ import { WebGpuBackend } from '../src/backends/webgpu/webgpu-backend';
 import { PRESET_NAMES, resolveConfig } from '../src/model/config';
 import { TENSOR_NAMES } from '../src/model/network';
 import { runStep } from '../src/session/run';
+import { memoryOf, shapeOf } from '../src/session/problem';
 import type { RunResult } from '../src/model/result';
 
 const opts = new Command()
   .option('--presets <names>', `comma-separated presets (${PRESET_NAMES.join(', ')})`, 'relu-he,tanh-xavier,seed-explode')
   .option('--steps <n>', 'timed steps per backend and preset, after one warm-up step', '5')
+  .option('--depths <list>', 'instead: the depth table (build, weights, step, bytes per layer) of the issue\'s network at these depths, e.g. 100,1000,10000')
   .parse(process.argv.filter((a) => a !== '--'))
-  .opts<{ presets: string; steps: string }>();
+  .opts<{ presets: string; steps: string; depths?: string }>();
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function timeSteps(backend: Backend, preset: string, steps: number): Promise<{ ms: number; last: RunResult }> {
   const cfg = resolveConfig({ preset });
-  let last = await runStep(cfg, backend); // warm-up: builds buffers and pipelines
+  let last = await runStep(cfg, backend, {}, { keepAll: true }); // warm-up: builds buffers and pipelines
   const times: number[] = [];
   for (let i = 0; i < steps; i++) {
-    last = await runStep(cfg, backend);
+    last = await runStep(cfg, backend, {}, { keepAll: true });
     times.push(last.stepMs);
   }
   return { ms: median(times), last };
@@ -64,9 +66,35 @@ function worstStatError(g: RunResult, c: RunResult): number {
   return worst;
 }
 
+/**
+ * The depth table: the network of the issue "Interactive at any depth" (tanh, orthogonal, n = 64, m = 32) at each
+ * depth, in one run on one device: build (buffers, bind groups, dispatches; pipelines compiled by a warm-up first),
+ * drawing the weights (orthogonal: a QR per layer on the host), one step, and the plan's bytes — each per layer, so a
+ * flat column is cost linear in L.
+ */
+async function depthTable(webgpu: WebGpuBackend, depths: number[]): Promise<void> {
+  const config = (depth: number) => resolveConfig({ depth, width: 64, batch: 32, input: 'gaussian', inputDim: 64, activation: 'tanh', init: 'orthogonal' });
+  await runStep(config(3), webgpu); // compiles the pipelines
+  console.log('L        build ms/layer   weights ms/layer   step ms/layer   submits   bytes/layer   checkpoints');
+  for (const L of depths) {
+    const cfg = config(L);
+    const r = await runStep(cfg, webgpu);
+    const plan = webgpu.plan(shapeOf(cfg), memoryOf(cfg));
+    console.log(`${String(L).padEnd(8)} ${(webgpu.lastBuildMs / L).toFixed(3).padStart(14)} ${(webgpu.lastInitMs / L).toFixed(3).padStart(18)}`
+      + ` ${(r.stepMs / L).toFixed(3).padStart(15)} ${String(webgpu.lastSubmits).padStart(9)} ${Math.round(plan.totalBytes / L).toLocaleString('en-US').padStart(13)}`
+      + ` ${String(plan.checkpointEvery ?? 'none').padStart(13)}`);
+  }
+}
+
 const { gpu, reason } = await nodeGpu();
 if (!gpu) throw new Error(`bench needs WebGPU: ${reason}`);
 const webgpu = await WebGpuBackend.create(gpu);
+if (opts.depths) {
+  console.log(`adapter: ${webgpu.adapter}; depth table (tanh, orthogonal, n = 64, m = 32)`);
+  await depthTable(webgpu, opts.depths.split(',').map(Number));
+  webgpu.destroy();
+  process.exit(0);
+}
 const cpu = new CpuBackend();
 console.log(`adapter: ${webgpu.adapter}; ${opts.steps} steps per backend after a warm-up; times are medians`);
 console.log('preset         webgpu ms    cpu ms   cpu/webgpu   max ‖Δtensor‖/‖tensor‖   max |Δstat|/rms');

@@ -68,6 +68,9 @@ export class WebGpuBackend implements Backend {
   lastSubmits = 0;
   /** Units per submit, fixed (tests compare one submit with one per unit); null: sized from measured times. */
   fixedChunk: number | null = null;
+  /** Milliseconds of the last build (buffers, bind groups, dispatches; 0 when the shape was unchanged) and weight draw. */
+  lastBuildMs = 0;
+  lastInitMs = 0;
   private program: NetworkProgram | null = null;
   private programKey: string | null = null;
   private lost: string | null = null;
@@ -119,6 +122,8 @@ export class WebGpuBackend implements Backend {
   async setProblem(problem: Problem, control: RunControl = {}): Promise<void> {
     this.assertAlive();
     const key = shapeKey(problem.shape, problem.memory);
+    const t0 = performance.now();
+    this.lastBuildMs = 0;
     if (!this.program || this.programKey !== key) {
       const plan = planMemory(problem.shape, problem.memory, this.limits); // throws LimitError before any allocation
       this.program?.destroy();
@@ -133,10 +138,13 @@ export class WebGpuBackend implements Backend {
       }
       this.programKey = key;
       this.builds++;
+      this.lastBuildMs = performance.now() - t0;
       control.onProgress?.({ phase: 'build', layer: 0, done: 1, total: 1 });
     }
+    const t1 = performance.now();
     try {
       await this.drawWeights(this.program, problem, control);
+      this.lastInitMs = performance.now() - t1;
     } catch (e) {
       // A half-drawn network is no network: the next setProblem draws all of it again.
       this.programKey = null;
