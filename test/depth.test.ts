@@ -43,11 +43,12 @@ describe('segments, rings and checkpoints compute the same step', () => {
     }
   });
 
-  it('transient gradients in rings give the statistics of keeping every tensor', async () => {
+  it('transient gradients in rings (with recomputed activations) give the statistics of keeping every tensor', async () => {
     const gpu = await gpuBackend();
     const cfg = resolveConfig(DEEP);
-    const ring = await runStep(cfg, gpu);
-    expect(gpu.loaded!.plan.R).toBeLessThan(cfg.depth); // the gradients really are in a ring
+    // Checkpoints every √L layers bound the statistics groups, so the gradients go round a ring of G + 1 slots.
+    const ring = await runStep(cfg, gpu, {}, { checkpoint: 'always' });
+    expect(gpu.loaded!.plan.R).toBeLessThan(cfg.depth);
     const kept = await runStep(cfg, gpu, {}, { keepAll: true });
     expect(gpu.loaded!.plan.R).toBe(cfg.depth + 1);
     expect(statsOf(ring)).toBe(statsOf(kept));
@@ -88,8 +89,8 @@ describe('segments, rings and checkpoints compute the same step', () => {
       return { bindGroups: gpu.loaded!.bindGroups, dispatches: gpu.loaded!.dispatchesPerStep };
     };
     const [small, large] = [await count(40), await count(400)];
-    expect(large.dispatches).toBeGreaterThan(6 * 400);
-    // Bind groups grow with the statistics groups only (at most 32 forward and 32 backward), not with L.
+    expect(large.dispatches).toBeGreaterThan(3 * 400); // at least 3 per layer even fused
+    // Bind groups grow with the statistics groups and pages only, not with L.
     expect(large.bindGroups).toBeLessThan(2 * small.bindGroups);
   });
 });

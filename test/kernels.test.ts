@@ -138,6 +138,42 @@ function zSweep(): Float32Array {
   return f32([...z, ...z.map((v) => -v)]);
 }
 
+describe('matmul_regs.wgsl (barrier-free, fused epilogues)', () => {
+  const WGS: [number, number][] = [[4, 4], [8, 8], [16, 16], [16, 4]];
+  const CASES = [
+    { transA: false, transB: false, bias: true, act: null, db: false },
+    { transA: false, transB: false, bias: true, act: 'relu', db: false },
+    { transA: false, transB: false, bias: true, act: 'tanh', db: false },
+    { transA: false, transB: false, bias: true, act: 'identity', db: false },
+    { transA: false, transB: true, bias: false, act: null, db: false },
+    { transA: false, transB: true, bias: false, act: null, db: true },
+    { transA: true, transB: false, bias: false, act: null, db: false },
+  ] as const;
+  for (const wg of WGS) {
+    for (const v of CASES) {
+      for (const [M, N, K] of [[1, 1, 1], [3, 17, 33], [17, 3, 65], [65, 33, 17], [127, 1, 3], [33, 65, 129]]) {
+        const name = `${v.transA ? 'Aᵀ' : 'A'}·${v.transB ? 'Bᵀ' : 'B'}${v.bias ? '+b' : ''}${v.act ? ` →${v.act}` : ''}${v.db ? ' +db' : ''} WG ${wg.join('×')} M=${M} N=${N} K=${K}`;
+        it(`${name}: within 1e-5 of float64, fused outputs too ${note}`, async () => {
+          const r = rng();
+          const gpu = await gpuBackend();
+          const A = randn(r, M * K), B = randn(r, K * N), bias = randn(r, M);
+          const extra = [...(v.bias ? [{ input: bias }] : v.db ? [{ output: M }] : []), ...(v.act ? [{ output: M * N }] : [])];
+          const tile = [4 * wg[1], 4 * wg[0]];
+          const outs = await runKernel(gpu, kernels.matmulRegs(v.transA, v.transB, v.bias, v.act, v.db, wg),
+            [{ input: A }, { input: B }, { output: M * N }, { uniform: [M, N, K, 0, 0, 0, 0, 0, 0] }, ...extra],
+            ceilDiv(M, tile[0]) * ceilDiv(N, tile[1]));
+          const ref = matmul(A, B, M, N, K, v.transA, v.transB, v.bias ? bias : null);
+          expect(relativeError(outs[0], ref)).toBeLessThan(1e-5);
+          // The fused a = g(z) of the kernel's own z: exact for identity and ReLU, tanh within its 4 ulp.
+          const aRef = activationForward(v.act ?? 'identity', outs[0]);
+          if (v.act) expect(mismatches(outs[1], f32(aRef), (i) => (v.act === 'tanh' ? 4 * ulp32(aRef[i]) : 0))).toEqual([]);
+          if (v.db) expect(relativeError(outs[1], biasGrad(A, M, K))).toBeLessThan(1e-5);
+        });
+      }
+    }
+  }
+});
+
 describe('activation.wgsl', () => {
   const z = zSweep();
 

@@ -24,10 +24,12 @@ export interface BindingSpec {
 }
 
 export interface KernelVariant {
-  /** Label and cache key, e.g. "matmul[TRANS_B]". */
+  /** Label and cache key, e.g. "matmul[TRANS_B]" or "matmul_regs[BIAS]{WG_X=8,WG_Y=8}". */
   readonly key: string;
   readonly shader: ShaderName;
   readonly defines: Defines;
+  /** Values of the shader's override constants (sizes WGSL can express), set when the pipeline is made. */
+  readonly constants: Readonly<Record<string, number>>;
   /** Binding i of group 0 is bindings[i]. */
   readonly bindings: readonly BindingSpec[];
 }
@@ -36,10 +38,11 @@ export interface KernelVariant {
  * @param uses binding uses in order; uniforms are always dynamic (parameter slots)
  * @param perLayer storage bindings bound with dynamic offsets (kernels run once per layer)
  */
-function variant(shader: ShaderName, defines: Defines, uses: readonly UseOrScales[], perLayer: boolean): KernelVariant {
+function variant(shader: ShaderName, defines: Defines, uses: readonly UseOrScales[], perLayer: boolean, constants: Record<string, number> = {}): KernelVariant {
   const on = Object.keys(defines).filter((k) => defines[k]).sort();
   const bindings = uses.map((use): BindingSpec => (use === 'scales' ? { use: 'write', dynamic: false } : { use, dynamic: use === 'uniform' || perLayer }));
-  return { key: `${shader}[${on.join(',')}]`, shader, defines, bindings };
+  const c = Object.keys(constants).sort().map((k) => `${k}=${constants[k]}`);
+  return { key: `${shader}[${on.join(',')}]${c.length > 0 ? `{${c.join(',')}}` : ''}`, shader, defines, bindings, constants };
 }
 
 /** The WGSL define of each activation (activation.wgsl): every registry entry must have one. */
@@ -78,6 +81,15 @@ export const kernels = {
   activationBackward: (g: Activation, extended = false, scalePass = false): KernelVariant =>
     variant('activation', { ...ACTIVATION_DEFINES[g], FORWARD: false, EXTENDED: extended, SCALE_PASS: scalePass },
       ['read', 'read', 'write', 'uniform', ...scalesUse(extended)], true),
+  /**
+   * The barrier-free product (matmul_regs.wgsl) with a workgroup of wg = [WG_X, WG_Y] threads, each a 4×4 block;
+   * fused epilogues: `act` (forward, with bias: also a = g(z)), `db` (dW: also the bias gradient). Bindings A, B, C,
+   * params {M, N, K, layer, element offsets}, [bias | db], [a] — whole pages, offsets in the params.
+   */
+  matmulRegs: (transA: boolean, transB: boolean, bias: boolean, act: Activation | null, db: boolean, wg: readonly [number, number], extended = false): KernelVariant =>
+    variant('matmul_regs', { TRANS_A: transA, TRANS_B: transB, BIAS: bias, DB: db, ACT: act !== null, ...ACTIVATION_DEFINES[act ?? 'identity'], EXTENDED: extended },
+      ['read', 'read', 'write', 'uniform', ...(bias ? ['read'] as const : db ? ['write'] as const : []), ...(act !== null ? ['write'] as const : []), ...scalesUse(extended)],
+      false, { WG_X: wg[0], WG_Y: wg[1] }),
   /** db = row sums of dZ; bindings dZ, db, params{n,m}. */
   biasGrad: (): KernelVariant => variant('bias_grad', {}, ['read', 'write', 'uniform'], true),
   /** loss and dŷ; bindings ŷ, y, labels, dŷ, loss, params{nL,m,L}, [scales]. */

@@ -7,8 +7,9 @@
  * Kinds (float32 unless noted; rows-major shapes as in model/network.ts):
  *   W, b       W^[l] (n^[l], n^[l-1]), b^[l] (n^[l]) for every layer l = 1..L.
  *   z          z^[l] (n^[l], m) in slot (l−1) mod s: all L layers when s = L, else a scratch of s slots.
- *   act, ckpt  a^[l] (n^[l], m): layers l = k·s (a^[0] = x, the checkpoints, and a^[L]) in ckpt slot ⌈l/s⌉…, the
- *              others in act slot l mod s. With s = L nothing is recomputed; with s ≈ √L the backward pass
+ *   act0, act1, ckpt, out  a^[l] (n^[l], m): a^[L] = ŷ in out, layers l = k·s < L (a^[0] = x, the checkpoints) in ckpt, the others
+ *              in act0 (even l) or act1 (odd l) slot ⌊(l mod s)/2⌋ — separate buffers, so a layer that reads a^[l-1] and
+ *              writes a^[l] in one dispatch never binds one buffer twice. With s = L nothing is recomputed; with s ≈ √L the backward pass
  *              recomputes each segment's z and a from its checkpoint (Chen et al. 2016, "Training deep nets with
  *              sublinear memory cost").
  *   dA, dZ, dW, db  rings of R = G + 1 slots (layer l in slot l mod R), whose statistics are reduced every G
@@ -23,12 +24,13 @@ import { ceilDiv, foldWorkgroups } from './dispatch';
 import { WORKGROUP } from './kernels';
 import { STATS_CHUNK } from './reduction-plan';
 
-export type KindName = 'W' | 'b' | 'z' | 'act' | 'ckpt' | 'dA' | 'dZ' | 'dW' | 'db' | 'y' | 'labels' | 'loss';
-export const KIND_NAMES: readonly KindName[] = ['W', 'b', 'z', 'act', 'ckpt', 'dA', 'dZ', 'dW', 'db', 'y', 'labels', 'loss'];
+export type KindName = 'W' | 'b' | 'z' | 'act0' | 'act1' | 'ckpt' | 'out' | 'dA' | 'dZ' | 'dW' | 'db' | 'y' | 'labels' | 'loss';
+export const KIND_NAMES: readonly KindName[] = ['W', 'b', 'z', 'act0', 'act1', 'ckpt', 'out', 'dA', 'dZ', 'dW', 'db', 'y', 'labels', 'loss'];
 
 const KIND_DESCRIPTION: Record<KindName, string> = {
-  W: 'the weights W^[1..L]', b: 'the biases b^[1..L]', z: 'the pre-activations z^[l]', act: 'the activations a^[l] between checkpoints',
-  ckpt: 'the activations a^[0], a^[L] and the checkpoints', dA: 'the gradients dA^[l]', dZ: 'the gradients dZ^[l]',
+  W: 'the weights W^[1..L]', b: 'the biases b^[1..L]', z: 'the pre-activations z^[l]',
+  act0: 'the activations a^[l] of even l between checkpoints', act1: 'the activations a^[l] of odd l between checkpoints',
+  ckpt: 'the input a^[0] and the checkpoints', out: 'the output ŷ = a^[L]', dA: 'the gradients dA^[l]', dZ: 'the gradients dZ^[l]',
   dW: 'the gradients dW^[l]', db: 'the gradients db^[l]', y: 'the targets', labels: 'the labels', loss: 'the per-example loss',
 };
 
@@ -80,9 +82,11 @@ export function slot(plan: MemoryPlan, kind: KindName, index: number): Region {
 }
 
 /** Where a^[l] lives (l = 0..L): its kind and slot. */
-export function activationSlot(plan: MemoryPlan, l: number): { kind: 'act' | 'ckpt'; index: number } {
-  if (l === plan.L) return { kind: 'ckpt', index: Math.ceil(plan.L / plan.s) };
-  return l % plan.s === 0 ? { kind: 'ckpt', index: l / plan.s } : { kind: 'act', index: l % plan.s };
+export function activationSlot(plan: MemoryPlan, l: number): { kind: 'act0' | 'act1' | 'ckpt' | 'out'; index: number } {
+  if (l === plan.L) return { kind: 'out', index: 0 };
+  if (l % plan.s === 0) return { kind: 'ckpt', index: l / plan.s };
+  // Even and odd layers in separate buffers: a fused layer reads a^[l-1] and writes a^[l] in one dispatch.
+  return { kind: l % 2 === 0 ? 'act0' : 'act1', index: Math.floor((l % plan.s) / 2) };
 }
 
 /** Slot of z^[l] (l = 1..L), and of the ring tensors dA^[l], dZ^[l], dW^[l], db^[l]. */
@@ -132,14 +136,16 @@ function layout(shape: NetworkShape, memory: MemoryOptions, limits: EngineLimits
   const maxNM = Math.max(...n.map((w) => w * m));
   const maxW = Math.max(...layers.map((l) => n[l] * n[l - 1]));
   const R = memory.keepAll ? L + 1 : G + 1;
-  const ckpts = Math.ceil(L / s) + 1;
+  const ckpts = Math.ceil(L / s);
   const pack = (name: KindName, sizes: number[]) => packKind(name, sizes, pageLimit, align, limitName);
   const kinds: Record<KindName, KindPlan> = {
     W: pack('W', layers.map((l) => n[l] * n[l - 1])),
     b: pack('b', layers.map((l) => n[l])),
     z: pack('z', Array.from({ length: Math.min(s, L) }, () => maxNM)),
-    act: pack('act', Array.from({ length: Math.max(1, Math.min(s, L)) }, () => maxNM)),
+    act0: pack('act0', Array.from({ length: Math.max(1, Math.ceil(Math.min(s, L) / 2)) }, () => maxNM)),
+    act1: pack('act1', Array.from({ length: Math.max(1, Math.ceil(Math.min(s, L) / 2)) }, () => maxNM)),
     ckpt: pack('ckpt', Array.from({ length: ckpts }, () => maxNM)),
+    out: pack('out', [n[L] * m]),
     dA: pack('dA', Array.from({ length: R }, () => maxNM)),
     dZ: pack('dZ', Array.from({ length: R }, () => maxNM)),
     dW: pack('dW', Array.from({ length: R }, () => maxW)),
@@ -167,7 +173,9 @@ export function planMemory(shape: NetworkShape, memory: MemoryOptions, limits: E
   const n = shape.widths, m = shape.m, L = n.length - 1;
   const maxNM = Math.max(...n.map((w) => w * m));
   const maxW = Math.max(...n.slice(1).map((w, i) => w * n[i]));
-  const G = Math.max(1, Math.min(L, Math.ceil(L / 32), Math.floor(RING_BUDGET_BYTES / (4 * (3 * maxNM + maxW))) - 1));
+  // Statistics groups as large as the ring budget allows (one group, like keeping every gradient, for most networks):
+  // each group's reduction is a few dispatches.
+  const G = Math.max(1, Math.min(L, Math.floor(RING_BUDGET_BYTES / (4 * (2 * maxNM + maxW + Math.max(...n)))) - 1));
   const full = layout(shape, memory, limits, L, G);
   const checkpointed = () => {
     const s = Math.max(1, Math.ceil(Math.sqrt(L)));

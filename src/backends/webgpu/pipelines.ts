@@ -55,7 +55,7 @@ export class PipelineCache {
     const pipeline = await this.device.createComputePipelineAsync({
       label: variant.key,
       layout: this.device.createPipelineLayout({ label: variant.key, bindGroupLayouts: [layout] }),
-      compute: { module, entryPoint: 'main' },
+      compute: { module, entryPoint: 'main', constants: { ...variant.constants } },
     });
     return { variant, pipeline, layout };
   }

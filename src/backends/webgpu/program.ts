@@ -18,7 +18,8 @@ import { initParamWords } from './init-params';
 import { TENSOR_NAMES } from '../../model/network';
 import type { Moments } from '../../stats/stats';
 import { ceilDiv } from './dispatch';
-import { kernels, WORKGROUP } from './kernels';
+import { kernels, WORKGROUP, type KernelVariant } from './kernels';
+import { productGroups, type KernelChooser } from './kernel-choice';
 import { activationSlot, KIND_NAMES, ringSlot, slot, zSlot, type KindName, type MemoryPlan } from './memory-plan';
 import type { PipelineCache } from './pipelines';
 import { Recorder, type Dispatch, type ParamSlot } from './recorder';
@@ -49,7 +50,8 @@ export class NetworkProgram {
   /** The extended range's scales (shaders/scales.wgsl), or null in the float32 range. */
   readonly scales: GPUBuffer | null;
 
-  private constructor(device: GPUDevice, cache: PipelineCache, readonly shape: NetworkShape, readonly plan: MemoryPlan) {
+  private constructor(device: GPUDevice, cache: PipelineCache, readonly shape: NetworkShape, readonly plan: MemoryPlan,
+    private readonly chooser: KernelChooser) {
     this.rec = new Recorder(device, cache);
     const L = shape.widths.length - 1;
     this.scales = shape.range === 'extended' ? this.rec.buffer('scales', SCALES_GLOBAL_BYTES + 4 * SCALES_RECORD * (L + 1)) : null;
@@ -74,10 +76,11 @@ export class NetworkProgram {
 
   /**
    * Build the program of a shape: buffers (as planned), pipelines (from the cache), bind groups, and the units of a
-   * step. The plan must come from planMemory with this device's limits (it has been checked).
+   * step, each product with the kernel the chooser measured fastest on this adapter (fused epilogues with the
+   * register-blocked kernel). The plan must come from planMemory with this device's limits (it has been checked).
    */
-  static async build(device: GPUDevice, cache: PipelineCache, shape: NetworkShape, plan: MemoryPlan): Promise<NetworkProgram> {
-    const program = new NetworkProgram(device, cache, shape, plan);
+  static async build(device: GPUDevice, cache: PipelineCache, shape: NetworkShape, plan: MemoryPlan, chooser: KernelChooser): Promise<NetworkProgram> {
+    const program = new NetworkProgram(device, cache, shape, plan, chooser);
     try {
       await program.record();
     } catch (e) {
@@ -122,20 +125,53 @@ export class NetworkProgram {
     return this.rec.param(this.scales ? [...words, layer] : words);
   }
 
+  /** A whole page of a kind's slot, as a static binding, and the slot's element offset in it (matmul_regs). */
+  private page(kind: KindName, index: number): { binding: GPUBufferBinding; offset: number } {
+    const r = this.region(kind, index);
+    return { binding: { buffer: r.buffer, offset: 0, size: r.buffer.size }, offset: r.offset / 4 };
+  }
+
+  private pageA(l: number): { binding: GPUBufferBinding; offset: number } {
+    const { kind, index } = activationSlot(this.plan, l);
+    return this.page(kind, index);
+  }
+
+  /**
+   * One product of the register-blocked kernel: operands as whole pages with their element offsets in the params,
+   * and the fused outputs (bias or db at binding 4, a at binding 5).
+   */
+  private regs(variant: KernelVariant, label: string, shape: [number, number, number], layer: number,
+    parts: { binding: GPUBufferBinding; offset: number }[], groups: number): Promise<Dispatch> {
+    const offsets = [0, 0, 0, 0, 0];
+    parts.forEach((part, i) => { offsets[i] = part.offset; });
+    return this.rec.dispatch(variant, label,
+      [parts[0].binding, parts[1].binding, parts[2].binding, this.rec.param([...shape, layer, ...offsets]), ...parts.slice(3).map((p) => p.binding), ...this.scalesBinding()],
+      groups);
+  }
+
   private async forward(l: number): Promise<Dispatch[]> {
     const { widths: n, m, activation } = this.shape;
     const L = n.length - 1;
     const ext = this.scales !== null;
-    const tile = WORKGROUP.matmulTile;
+    const g = l === L ? 'identity' : activation;
     const count = n[l] * m;
+    const kernel = await this.chooser.choose('forward', n[l], m, n[l - 1]);
+    const activate = () => this.rec.dispatch(kernels.activationForward(g, ext), `forward a^[${l}]`,
+      [this.bind('z', zSlot(this.plan, l)), this.bindA(l), this.layerParam([count], l), ...this.scalesBinding()],
+      ceilDiv(count, WORKGROUP.elementwise));
+    if (kernel.kind === 'regs') {
+      // Fused: z = W a + b and a = g(z) in one dispatch (the extended range normalises z first: a second one).
+      const parts = [this.page('W', l - 1), this.pageA(l - 1), this.page('z', zSlot(this.plan, l)), this.page('b', l - 1), ...(ext ? [] : [this.pageA(l)])];
+      const product = this.regs(kernels.matmulRegs(false, false, true, ext ? null : g, false, kernel.wg, ext), `forward z^[${l}]${ext ? '' : ', a^[l]'}`,
+        [n[l], m, n[l - 1]], l, parts, productGroups(kernel, n[l], m));
+      return Promise.all(ext ? [product, activate()] : [product]);
+    }
     return Promise.all([
       this.rec.dispatch(kernels.matmul(false, false, true, ext), `forward z^[${l}]`,
         [this.bind('W', l - 1), this.bindA(l - 1), this.bind('z', zSlot(this.plan, l)), this.layerParam([n[l], m, n[l - 1]], l),
           this.bind('b', l - 1), ...this.scalesBinding()],
-        ceilDiv(n[l], tile) * ceilDiv(m, tile)),
-      this.rec.dispatch(kernels.activationForward(l === L ? 'identity' : activation, ext), `forward a^[${l}]`,
-        [this.bind('z', zSlot(this.plan, l)), this.bindA(l), this.layerParam([count], l), ...this.scalesBinding()],
-        ceilDiv(count, WORKGROUP.elementwise)),
+        productGroups(kernel, n[l], m)),
+      activate(),
     ]);
   }
 
@@ -144,27 +180,37 @@ export class NetworkProgram {
     const L = n.length - 1;
     const ext = this.scales !== null;
     const g = l === L ? 'identity' : activation;
-    const tile = WORKGROUP.matmulTile;
     const count = n[l] * m;
     const ring = ringSlot(this.plan, l);
     const dZ = (scalePass: boolean) => this.rec.dispatch(kernels.activationBackward(g, ext, scalePass), `backward dZ^[${l}]${scalePass ? ' scale' : ''}`,
       [this.bind('z', zSlot(this.plan, l)), this.bind('dA', ring), this.bind('dZ', ring), this.layerParam([count], l), ...this.scalesBinding()],
       ceilDiv(count, WORKGROUP.elementwise));
+    const [kdW, kdA] = await Promise.all([this.chooser.choose('dW', n[l], n[l - 1], m), l > 1 ? this.chooser.choose('dA', n[l - 1], m, n[l]) : null]);
     const ops = [
       // Extended range, tanh: a first pass finds dZ's max exponent, so that dZ is stored normalised.
       ...(ext && g === 'tanh' ? [dZ(true)] : []),
       dZ(false),
-      this.rec.dispatch(kernels.matmul(false, true, false), `backward dW^[${l}]`,
-        [this.bind('dZ', ring), this.bindA(l - 1), this.bind('dW', ring), this.rec.param([n[l], n[l - 1], m])],
-        ceilDiv(n[l], tile) * ceilDiv(n[l - 1], tile)),
-      this.rec.dispatch(kernels.biasGrad(), `backward db^[${l}]`,
-        [this.bind('dZ', ring), this.bind('db', ring), this.rec.param([n[l], m])], ceilDiv(n[l], WORKGROUP.biasGrad)),
     ];
-    if (l > 1) {
-      ops.push(this.rec.dispatch(kernels.matmul(true, false, false, ext), `backward dA^[${l - 1}]`,
-        [this.bind('W', l - 1), this.bind('dZ', ring), this.bind('dA', ringSlot(this.plan, l - 1)), this.layerParam([n[l - 1], m, n[l]], l - 1),
-          ...this.scalesBinding()],
-        ceilDiv(n[l - 1], tile) * ceilDiv(m, tile)));
+    if (kdW.kind === 'regs') {
+      // Fused: dW = dZ a^[l-1]ᵀ and db = Σ_j dZ in one dispatch.
+      ops.push(this.regs(kernels.matmulRegs(false, true, false, null, true, kdW.wg), `backward dW^[${l}], db^[${l}]`, [n[l], n[l - 1], m], l,
+        [this.page('dZ', ring), this.pageA(l - 1), this.page('dW', ring), this.page('db', ring)], productGroups(kdW, n[l], n[l - 1])));
+    } else {
+      ops.push(
+        this.rec.dispatch(kernels.matmul(false, true, false), `backward dW^[${l}]`,
+          [this.bind('dZ', ring), this.bindA(l - 1), this.bind('dW', ring), this.rec.param([n[l], n[l - 1], m])], productGroups(kdW, n[l], n[l - 1])),
+        this.rec.dispatch(kernels.biasGrad(), `backward db^[${l}]`,
+          [this.bind('dZ', ring), this.bind('db', ring), this.rec.param([n[l], m])], ceilDiv(n[l], WORKGROUP.biasGrad)));
+    }
+    if (kdA) {
+      const label = `backward dA^[${l - 1}]`;
+      ops.push(kdA.kind === 'regs'
+        ? this.regs(kernels.matmulRegs(true, false, false, null, false, kdA.wg, ext), label, [n[l - 1], m, n[l]], l - 1,
+          [this.page('W', l - 1), this.page('dZ', ring), this.page('dA', ringSlot(this.plan, l - 1))], productGroups(kdA, n[l - 1], m))
+        : this.rec.dispatch(kernels.matmul(true, false, false, ext), label,
+          [this.bind('W', l - 1), this.bind('dZ', ring), this.bind('dA', ringSlot(this.plan, l - 1)), this.layerParam([n[l - 1], m, n[l]], l - 1),
+            ...this.scalesBinding()],
+          productGroups(kdA, n[l - 1], m)));
     }
     return Promise.all(ops);
   }
@@ -173,34 +219,41 @@ export class NetworkProgram {
     const { widths: n, m, loss } = this.shape;
     const { L, s, G } = this.plan;
     const T = 6 * L + 1;
-    // Statistics groups: forward (z, a, W of G layers), backward (dA, dZ, dW of G layers), the loss.
-    type Group = { tensors: ReducedTensor[]; buffers: GPUBuffer[]; after: number };
+    // Statistics groups. Backward: dA, dZ, dW of G layers (their rings are reused after). Forward: z, a, W of G
+    // layers when activations are recomputed (s < L, their slots are reused); otherwise they stay until the end of
+    // the step and join the last backward group, with the loss: most networks reduce everything at once.
+    /** Tensors reduced together, right after the unit of layer `after`; a backward group covers layers top..after. */
+    type Group = { tensors: ReducedTensor[]; buffers: GPUBuffer[]; after: number; top: number };
     const forwardGroups: Group[] = [], backwardGroups: Group[] = [];
-    for (let hi = 1; hi <= L; hi += G) {
-      const g: Group = { tensors: [], buffers: [], after: Math.min(L, hi + G - 1) };
-      for (let l = hi; l <= g.after; l++) {
-        const a = activationSlot(this.plan, l);
-        g.tensors.push(
-          this.source('z', zSlot(this.plan, l), n[l] * m, resultIndex('z', l), g.buffers),
-          this.source(a.kind, a.index, n[l] * m, resultIndex('a', l), g.buffers),
-          this.source('W', l - 1, n[l] * n[l - 1], resultIndex('W', l), g.buffers));
+    for (let top = L; top >= 1; top -= G) backwardGroups.push({ tensors: [], buffers: [], after: Math.max(1, top - G + 1), top });
+    const lastGroup = backwardGroups[backwardGroups.length - 1];
+    const forwardTensors = (g: Group, l: number) => {
+      const a = activationSlot(this.plan, l);
+      g.tensors.push(
+        this.source('z', zSlot(this.plan, l), n[l] * m, resultIndex('z', l), g.buffers),
+        this.source(a.kind, a.index, n[l] * m, resultIndex('a', l), g.buffers),
+        this.source('W', l - 1, n[l] * n[l - 1], resultIndex('W', l), g.buffers));
+    };
+    if (s < L) {
+      for (let lo = 1; lo <= L; lo += Math.min(G, s)) {
+        const g: Group = { tensors: [], buffers: [], after: Math.min(L, lo + Math.min(G, s) - 1), top: lo };
+        for (let l = lo; l <= g.after; l++) forwardTensors(g, l);
+        forwardGroups.push(g);
       }
-      forwardGroups.push(g);
+    } else {
+      for (let l = 1; l <= L; l++) forwardTensors(lastGroup, l);
     }
-    for (let top = L; top >= 1; top -= G) {
-      const g: Group = { tensors: [], buffers: [], after: Math.max(1, top - G + 1) };
-      for (let l = top; l >= g.after; l--) {
+    for (const g of backwardGroups) {
+      for (let l = g.top; l >= g.after; l--) {
         const r = ringSlot(this.plan, l);
         g.tensors.push(
           this.source('dA', r, n[l] * m, resultIndex('dA', l), g.buffers),
           this.source('dZ', r, n[l] * m, resultIndex('dZ', l), g.buffers),
           this.source('dW', r, n[l] * n[l - 1], resultIndex('dW', l), g.buffers));
       }
-      backwardGroups.push(g);
     }
-    const lossGroup: Group = { tensors: [], buffers: [], after: 0 };
-    lossGroup.tensors.push(this.source('loss', 0, m, T - 1, lossGroup.buffers));
-    const reductions = [...forwardGroups, ...backwardGroups, lossGroup].map((g) => ({ g, plan: planReduction(g.tensors, T) }));
+    lastGroup.tensors.push(this.source('loss', 0, m, T - 1, lastGroup.buffers));
+    const reductions = [...forwardGroups, ...backwardGroups].map((g) => ({ g, plan: planReduction(g.tensors, T) }));
     this.records = statsRecords(this.rec, T, Math.max(...reductions.map((r) => r.plan.records)));
     this.readback = new StatsReadback(this.rec, this.records, this.scales);
     const statsOf = new Map<Group, Promise<Dispatch[]>>(reductions.map(({ g, plan }, i) =>
@@ -215,7 +268,7 @@ export class NetworkProgram {
     const lossOps = [await this.rec.dispatch(kernels.loss(loss, this.scales !== null), 'loss',
       [this.bindA(L), this.bind('y', 0), this.bind('labels', 0), this.bind('dA', ringSlot(this.plan, L)), this.bind('loss', 0),
         this.layerParam([n[L], m], L), ...this.scalesBinding()],
-      ceilDiv(m, WORKGROUP.loss)), ...await statsOf.get(lossGroup)!];
+      ceilDiv(m, WORKGROUP.loss))];
     this.units.push({ phase: 'loss', layer: L, dispatches: lossOps });
     for (let l = L; l >= 1; l--) {
       const dispatches: Dispatch[] = [];

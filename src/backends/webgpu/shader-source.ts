@@ -14,28 +14,34 @@ import biasGrad from '../../../shaders/bias_grad.wgsl?raw';
 import loss from '../../../shaders/loss.wgsl?raw';
 import stats from '../../../shaders/stats.wgsl?raw';
 import init from '../../../shaders/init.wgsl?raw';
+import matmulRegs from '../../../shaders/matmul_regs.wgsl?raw';
 import philox from '../../../shaders/philox.wgsl?raw';
 import scales from '../../../shaders/scales.wgsl?raw';
+import activationFns from '../../../shaders/activation_fns.wgsl?raw';
 
-export const SHADERS = { matmul, activation, bias_grad: biasGrad, loss, stats, init } as const;
+export const SHADERS = { matmul, matmul_regs: matmulRegs, activation, bias_grad: biasGrad, loss, stats, init } as const;
 export type ShaderName = keyof typeof SHADERS;
 
-/** Library files (no entry point) prepended, after common.wgsl and in this order, to the kernels that need them. */
+/**
+ * Library files (no entry point) put, after common.wgsl and in this order, before the kernels that need them, and
+ * preprocessed with the kernel's defines (activation_fns.wgsl reads RELU and TANH).
+ */
 export const LIBRARIES: Readonly<Partial<Record<ShaderName, readonly string[]>>> = {
-  init: [philox], matmul: [scales], activation: [scales], loss: [scales],
+  init: [philox], matmul: [scales], matmul_regs: [scales, activationFns], activation: [scales, activationFns], loss: [scales],
 };
 
 /** Boolean defines of a variant, e.g. { TRANS_A: true, BIAS: false }. */
 export type Defines = Readonly<Record<string, boolean>>;
 
 /**
- * The WGSL of one variant: common.wgsl + the kernel's LIBRARIES + the kernel file with every `${NAME}` replaced
- * by defines[NAME].
+ * The WGSL of one variant: common.wgsl + the kernel's LIBRARIES + the kernel file, with every `${NAME}` of the
+ * libraries and the kernel replaced by defines[NAME].
  * @throws Error naming the shader and the placeholder when a define is missing (a typo must not silently
  *   select the #else branch).
  */
 export function shaderSource(name: ShaderName, defines: Defines): string {
-  const parts = SHADERS[name].split(/\$\{(\w+)\}/);
+  const text = [...(LIBRARIES[name] ?? []), SHADERS[name]].join('\n');
+  const parts = text.split(/\$\{(\w+)\}/);
   const strings: string[] = [];
   const values: boolean[] = [];
   parts.forEach((part, i) => {
@@ -43,10 +49,9 @@ export function shaderSource(name: ShaderName, defines: Defines): string {
       strings.push(part);
       return;
     }
-    if (!(part in defines)) throw new Error(`shaders/${name}.wgsl: no value for \${${part}} in defines ${JSON.stringify(defines)}`);
+    if (!(part in defines)) throw new Error(`shaders/${name}.wgsl (with its libraries): no value for \${${part}} in defines ${JSON.stringify(defines)}`);
     values.push(defines[part]);
   });
   const raw = Object.assign([...strings], { raw: strings });
-  const libraries = (LIBRARIES[name] ?? []).map((lib) => `${lib}\n`).join('');
-  return `${common}\n${libraries}${wgsl(raw, ...values)}`;
+  return `${common}\n${wgsl(raw, ...values)}`;
 }

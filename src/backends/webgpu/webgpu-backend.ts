@@ -10,6 +10,7 @@ import type { LayerReport, StepResult } from '../../model/result';
 import { scaleStats, statsFromMoments, type Moments, type Stats } from '../../stats/stats';
 import { planMemory, summarize, type EngineLimits } from './memory-plan';
 import { PipelineCache } from './pipelines';
+import { KernelChooser } from './kernel-choice';
 import { NetworkProgram, resultIndex } from './program';
 import { runUnits } from './runner';
 
@@ -75,8 +76,12 @@ export class WebGpuBackend implements Backend {
   private programKey: string | null = null;
   private lost: string | null = null;
 
+  /** The matmul kernel of each product shape, measured on this adapter (kernel-choice.ts). */
+  chooser: KernelChooser;
+
   private constructor(readonly device: GPUDevice, readonly adapter: string) {
     this.cache = new PipelineCache(device);
+    this.chooser = new KernelChooser(device, this.cache, adapter);
     device.lost.then((info) => { this.lost = info.message || info.reason; });
   }
 
@@ -132,7 +137,7 @@ export class WebGpuBackend implements Backend {
       control.onProgress?.({ phase: 'build', layer: 0, done: 0, total: 1 });
       try {
         this.program = await withErrorScopes(this.device, 'building the network',
-          () => NetworkProgram.build(this.device, this.cache, problem.shape, plan), (p) => p.destroy());
+          () => NetworkProgram.build(this.device, this.cache, problem.shape, plan, this.chooser), (p) => p.destroy());
       } catch (e) {
         throw await this.lostError(e);
       }
