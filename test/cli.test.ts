@@ -4,7 +4,7 @@
  * (model/config.ts), not from the CLI's own output.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,14 +16,20 @@ import { DIGITS_EXAMPLES, FIELDS, MAX_DEPTH, PRESET_NAMES, PRESETS } from '../sr
 interface Outcome { code: number | null; stdout: string; stderr: string }
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const VITE_NODE = join(ROOT, 'node_modules/.bin/vite-node');
 const dir = mkdtempSync(join(tmpdir(), 'gradscope-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+/** The children's environment: their timing cache (XDG_CACHE_HOME) in the test's folder, not the user's home. */
+const ENV: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: join(dir, 'cache') };
 
-/** Run the CLI with `args`; via `npm run cli` (the documented command) or vite-node directly (faster). */
-function cli(args: readonly string[], via: 'npm' | 'vite-node' = 'vite-node'): Promise<Outcome> {
-  const [cmd, pre] = via === 'npm' ? ['npm', ['run', '--silent', 'cli', '--']] : [join(ROOT, 'node_modules/.bin/vite-node'), ['src/cli/main.ts', '--']];
+/**
+ * Run the CLI with `args`; via `npm run cli` (the documented command) or vite-node directly (faster).
+ * @param env the child's environment (default ENV)
+ */
+function cli(args: readonly string[], via: 'npm' | 'vite-node' = 'vite-node', env: NodeJS.ProcessEnv = ENV): Promise<Outcome> {
+  const [cmd, pre] = via === 'npm' ? ['npm', ['run', '--silent', 'cli', '--']] : [VITE_NODE, ['src/cli/main.ts', '--']];
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, [...pre, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, [...pre, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '', stderr = '';
     child.stdout.on('data', (d) => { stdout += d; });
     child.stderr.on('data', (d) => { stderr += d; });
@@ -64,25 +70,60 @@ function cpuTicks(line: string | undefined): number {
 }
 
 /**
- * Start `npm <args>` in a process group of its own, wait until `ready(group)`, send SIGTERM to npm only (as a
- * terminal or a supervisor would), and report npm's exit status and the processes of the group still alive
- * after it exited (polled for up to 5 s; the engine ends within a second).
+ * Start `npm <args>` in a process group of its own, wait until `ready(group)`, send `signal` to npm only (as a
+ * terminal or a supervisor would), and report npm's exit status, the milliseconds from the signal to npm's exit,
+ * and the processes of the group still alive after it exited (polled for up to 5 s; the engine ends within a second).
  */
-async function terminate(args: string[], ready: (group: string[]) => boolean): Promise<{ status: number | null; left: string[]; stderr: string }> {
-  const child = spawn('npm', args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let stderr = '';
+async function terminate(args: string[], ready: (group: string[]) => boolean, signal: 'SIGTERM' | 'SIGINT' = 'SIGTERM'):
+  Promise<{ status: number | null; ms: number; left: string[]; stdout: string; stderr: string }> {
+  const child = spawn('npm', args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: ENV });
+  let stdout = '', stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
-  child.stdout.resume();
+  child.stdout.on('data', (d) => { stdout += d; });
   const pgid = child.pid!;
   while (!ready(processGroup(pgid))) await new Promise((r) => setTimeout(r, 100));
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-  process.kill(pgid, 'SIGTERM');
+  const t0 = performance.now();
+  process.kill(pgid, signal);
   // npm waits for its script; if the script's process did not get the signal, npm would wait for the whole run.
   const status = await Promise.race([exited, new Promise<null>((resolve) => setTimeout(() => resolve(null), 10_000))]);
+  const ms = performance.now() - t0;
   let left = processGroup(pgid);
   for (let i = 0; i < 50 && left.length > 0; i++) { await new Promise((r) => setTimeout(r, 100)); left = processGroup(pgid); }
   if (left.length > 0) process.kill(-pgid, 'SIGKILL');
-  return { status, left, stderr };
+  return { status, ms, left, stdout, stderr };
+}
+
+/** The CPU engine of the CLI in a processGroup has used 1.5 s of CPU time: it is computing, well into the run. */
+const engineBusy = (group: string[]) => cpuTicks(group.find((l) => l.includes('src/cli/main.ts'))) >= 150;
+
+/** A CPU run long enough to interrupt and to show progress (L = 3000, n = 64: seconds here). */
+const LONG_RUN = ['--depth', '3000', '--width', '64', '--backend', 'cpu'];
+
+/** util-linux's script(1), which runs a command on a pseudo-terminal (Debian: package bsdutils). */
+const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
+
+/**
+ * Run the CLI on a pseudo-terminal (stdin, stdout and stderr all on it), with `script -qfec CMD /dev/null`.
+ * @returns the exit status and everything written to the terminal (stdout and stderr together, with control codes).
+ */
+function cliOnTerminal(args: readonly string[]): Promise<{ code: number | null; terminal: string }> {
+  const quote = (w: string) => `'${w.replace(/'/g, "'\\''")}'`;
+  const cmd = [VITE_NODE, 'src/cli/main.ts', '--', ...args].map(quote).join(' ');
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qfec', cmd, '/dev/null'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: ENV });
+    let terminal = '';
+    child.stdout.on('data', (d) => { terminal += d; });
+    child.stderr.on('data', (d) => { terminal += d; });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, terminal }));
+  });
+}
+
+interface PlanJson {
+  plan: { kinds: { name: string; description: string; bytes: number; pages: number }[]; totalBytes: number; budgetBytes: number;
+    checkpointEvery: number | null; dispatchesPerStep: number; hostInit: boolean };
+  estimatedStepMs: number | null;
 }
 
 describe('gradscope CLI', () => {
@@ -91,7 +132,8 @@ describe('gradscope CLI', () => {
     expect(r.code).toBe(0);
     const help = r.stdout.replace(/\s+/g, ' ');
     for (const spec of Object.values(FIELDS)) expect(help).toContain(`${spec.flag} <`);
-    for (const flag of ['--preset', '--json', '--csv', '--all-layers']) expect(help).toContain(flag);
+    for (const flag of ['--preset', '--json', '--csv', '--all-layers', '--plan']) expect(help).toContain(flag);
+    for (const status of ['130', '143']) expect(help).toContain(status);
     for (const spec of Object.values(FIELDS)) {
       if (spec.values) expect(help).toContain(`one of ${spec.values.join(', ')}`);
       else expect(help).toContain(`${spec.min}..${spec.max}`);
@@ -117,6 +159,7 @@ describe('gradscope CLI', () => {
     { args: ['--init', 'glorot'], flag: '--init', allowed: ['did you mean xavier_normal or xavier_uniform?'] },
     { args: ['--init', 'xavier'], flag: '--init', allowed: ['did you mean xavier_normal or xavier_uniform?'] },
     { args: ['--depth', '30', '50'], flag: '--depth', allowed: ['stray argument "50"', '"30" was read'] },
+    { args: ['--plan', '--csv', join(dir, 'plan.csv')], flag: '--csv', allowed: ['--plan', '--json FILE writes the plan'] },
   ];
   it.each(badInputs)('$args exits 2 with one line naming $flag', async ({ args, flag, allowed }) => {
     const r = await cli(args);
@@ -153,11 +196,38 @@ describe('gradscope CLI', () => {
 
   it('SIGTERM to npm run cli ends every process it started (no orphan engine), with status 143', async () => {
     // A long CPU run (L = 3000, n = 64); the engine is computing once its process has used CPU time.
-    const { status, left, stderr } = await terminate(['run', '--silent', 'cli', '--', '--depth', '3000', '--width', '64', '--backend', 'cpu'],
-      (group) => cpuTicks(group.find((l) => l.includes('src/cli/main.ts'))) >= 150);
+    const { status, left, stderr } = await terminate(['run', '--silent', 'cli', '--', ...LONG_RUN], engineBusy);
     expect(left, 'processes left in the group').toEqual([]);
     expect(status).toBe(143);
     expect(stderr).toContain('terminated (SIGTERM)');
+  });
+
+  it('SIGINT (Ctrl+C) cancels the run: one line, nothing written, status 130, every process ended within a second', async () => {
+    const file = join(dir, 'interrupted.json');
+    const { status, ms, left, stdout, stderr } = await terminate(['run', '--silent', 'cli', '--', ...LONG_RUN, '--json', file], engineBusy, 'SIGINT');
+    expect(left, 'processes left in the group').toEqual([]);
+    expect(status).toBe(130);
+    expect(ms, 'milliseconds from SIGINT to the exit of npm').toBeLessThan(1000);
+    expect(cliLines(stderr)).toEqual(['gradscope: interrupted (SIGINT): the run was cancelled and no output file was written']);
+    expect(stdout).toBe('');
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it.skipIf(!hasScript)('on a terminal, a progress bar on stderr shows the phases, layers, elapsed time and ETA', async () => {
+    const r = await cliOnTerminal(['--depth', '1000', '--width', '64', '--backend', 'cpu']);
+    expect(r.code, r.terminal.slice(-500)).toBe(0);
+    for (const phase of ['init', 'forward', 'backward']) expect(r.terminal).toMatch(new RegExp(`${phase} +\\[[█░]{16}\\] \\d+/\\d+`));
+    expect(r.terminal).toMatch(/forward +\[[█░]+\] \d+\/2001 \(layer \d+\) \| [\d.]+ m?s \| ETA /);
+    expect(r.terminal).toMatch(/init +\[[█░]+\] \d+\/1000 layers/);
+    // The bar is cleared before the table, which follows in full.
+    expect(tableRows(r.terminal.replace(/\r/g, ''))).toHaveLength(40);
+  });
+
+  it('when stderr is a pipe, there is no progress output at all', async () => {
+    const r = await cli(['--depth', '1000', '--width', '64', '--backend', 'cpu']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(tableRows(r.stdout)).toHaveLength(40);
   });
 
   it('SIGTERM to npm start ends the GUI server it started (no orphan vite)', async () => {
@@ -231,7 +301,10 @@ describe('gradscope CLI', () => {
     // seed-vanish at L = 10: W^[l] = 0.5·I, so a^[l] = 0.5^l, dW^[l] = 0.5^(L-1), J = 2·0.5^L — all exact in float32.
     const file = join(dir, 'webgpu.json');
     const L = 10;
-    const r = await cli(['--preset', 'seed-vanish', '--depth', String(L), '--backend', 'webgpu', '--json', file]);
+    // The timing cache cannot be written (its folder would be inside a file): the run goes on, saying nothing.
+    const notAFolder = join(dir, 'not-a-folder');
+    writeFileSync(notAFolder, '');
+    const r = await cli(['--preset', 'seed-vanish', '--depth', String(L), '--backend', 'webgpu', '--json', file], 'vite-node', { ...ENV, XDG_CACHE_HOME: notAFolder });
     expect(r.stderr).not.toMatch(/XDG_RUNTIME_DIR/);
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(readFileSync(file, 'utf8')) as ResultJson;
@@ -244,5 +317,71 @@ describe('gradscope CLI', () => {
       expectClose(layer.a.max, 0.5 ** layer.layer, 1e-6, `a^[${layer.layer}].max`);
       expectClose(layer.dW.max, 0.5 ** (L - 1), 1e-6, `dW^[${layer.layer}].max`);
     }
+  });
+
+  it('--plan prints the memory plan of a small network, kind by kind against the budget, and runs nothing', async () => {
+    const file = join(dir, 'plan.json');
+    const env = { ...ENV, XDG_CACHE_HOME: join(dir, 'empty-cache') };
+    const r = await cli(['--preset', 'seed-vanish', '--depth', '10', '--backend', 'webgpu', '--plan', '--json', file], 'vite-node', env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(cliLines(r.stderr)).toEqual([]);
+    // Nothing ran: no result header, no per-layer table.
+    expect(tableRows(r.stdout)).toEqual([]);
+    expect(r.stdout).not.toMatch(/^gradscope {2}backend/m);
+    const doc = JSON.parse(readFileSync(file, 'utf8')) as PlanJson;
+    const names = doc.plan.kinds.map((k) => k.name);
+    for (const kind of ['W', 'b', 'z', 'dA', 'dZ', 'dW', 'db', 'stats']) expect(names).toContain(kind);
+    // seed-vanish: n^[l] = 2 for l = 0..L, so W^[1..10] holds at least 10·2·2 float32 values.
+    expect(doc.plan.kinds.find((k) => k.name === 'W')!.bytes).toBeGreaterThanOrEqual(10 * 2 * 2 * 4);
+    expect(doc.plan.totalBytes).toBe(doc.plan.kinds.reduce((sum, k) => sum + k.bytes, 0));
+    expect(doc.plan.budgetBytes).toBe(2048 * 2 ** 20); // --memory 2048 (the default), in MiB
+    expect(doc.plan.checkpointEvery).toBeNull();
+    expect(doc.plan.hostInit).toBe(false); // identity weights are drawn on the device
+    expect(doc.estimatedStepMs).toBeNull();
+    // The text: one row per kind with its bytes and pages, the total against the budget, and the rest of the plan.
+    for (const k of doc.plan.kinds) expect(r.stdout).toMatch(new RegExp(`^ +${k.name} +[\\d.]+ (B|KiB|MiB) +${k.pages} +${k.description.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+    expect(r.stdout).toMatch(/^ +total +[\d.]+ KiB +of the budget 2 GiB \(--memory 2048\)/m);
+    expect(r.stdout).toContain('activations: all kept');
+    expect(r.stdout).toContain(`dispatches per step: ${doc.plan.dispatchesPerStep}`);
+    expect(r.stdout).toContain('weights: drawn on the device');
+    expect(r.stdout).toContain('estimated step time: no measurement on this adapter yet (run once to measure)');
+  });
+
+  it('--plan with --memory too small for the weights exits 2 naming the budget with the numbers', async () => {
+    // L = 100, n = 1024, digits (n^[0] = 64, n^[L] = 10): the weights alone are 4·(64·1024 + 98·1024² + 1024·10) bytes
+    // ≈ 392 MiB, over --memory 16 even with activations recomputed from checkpoints.
+    const weightBytes = 4 * (64 * 1024 + 98 * 1024 * 1024 + 1024 * 10);
+    const r = await cli(['--depth', '100', '--width', '1024', '--memory', '16', '--backend', 'webgpu', '--plan']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    const lines = cliLines(r.stderr);
+    expect(lines, r.stderr).toHaveLength(1);
+    expect(lines[0]).toContain('memory budget (--memory, MiB) is 16,777,216');
+    expect(lines[0]).toContain('budget 16 MiB');
+    expect(lines[0]).toContain('raise --memory');
+    const alone = /W\^\[1\.\.L\] alone needs ([\d,]+)/.exec(lines[0]);
+    expect(alone, lines[0]).not.toBeNull();
+    expect(Number(alone![1].replace(/,/g, ''))).toBeGreaterThanOrEqual(weightBytes);
+  });
+
+  it('--plan after a webgpu run estimates the step time from the cost per unit measured on this adapter', async () => {
+    const cache = join(dir, 'measured-cache');
+    const env = { ...ENV, XDG_CACHE_HOME: cache };
+    const run = await cli(['--preset', 'seed-vanish', '--depth', '10', '--backend', 'webgpu', '--json', join(dir, 'measured.json')], 'vite-node', env);
+    expect(run.code, run.stderr).toBe(0);
+    const adapter = (JSON.parse(readFileSync(join(dir, 'measured.json'), 'utf8')) as ResultJson).adapter;
+    const { timings } = JSON.parse(readFileSync(join(cache, 'gradscope', 'timings.json'), 'utf8')) as { timings: { adapter: string; msPerUnit: number; measuredAt: string }[] };
+    expect(timings).toHaveLength(1);
+    expect(timings[0].adapter).toBe(adapter);
+    expect(timings[0].msPerUnit).toBeGreaterThan(0);
+    expect(Date.now() - Date.parse(timings[0].measuredAt)).toBeLessThan(10 * 60_000);
+    // A plan of another depth: the measured cost per unit × (2L + 1) units.
+    const file = join(dir, 'plan-estimate.json');
+    const r = await cli(['--preset', 'seed-vanish', '--depth', '20', '--backend', 'webgpu', '--plan', '--json', file], 'vite-node', env);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(readFileSync(file, 'utf8')) as PlanJson;
+    expectClose(doc.estimatedStepMs!, timings[0].msPerUnit * 41, 1e-12, 'estimatedStepMs');
+    expect(r.stdout).toMatch(/^estimated step time: [\d.]+ m?s \([\d.]+ ms per unit × 41 units = 2L \+ 1, measured /m);
+    expect(r.stdout).not.toContain('no measurement');
   });
 });

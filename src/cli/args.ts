@@ -16,6 +16,8 @@ export interface CliArgs {
   csv: string | null;
   /** --all-layers: print every layer's row even for large L. */
   allLayers: boolean;
+  /** --plan: print the memory plan and an estimated step time, and run nothing. */
+  plan: boolean;
 }
 
 /** The outcome of parsing: a run, or the help text (for --help). */
@@ -90,8 +92,14 @@ export function buildProgram(): Command {
   program.addOption(new Option('--json <file>', 'write the result as JSON (the stable format documented in README, "JSON output")'));
   program.addOption(new Option('--csv <file>', 'write one CSV row per (layer, tensor): layer,fanIn,fanOut,tensor,count,mean,std,rms,l2,min,max,zeroFraction,nanCount,infCount'));
   program.addOption(new Option('--all-layers', 'print every layer (by default, for L > 60 only the first and last 20)'));
+  program.addOption(new Option('--plan', 'print the memory plan (bytes per kind of tensor, total against --memory, checkpoints, '
+    + 'dispatches) and the step time estimated from the last run on this adapter, and run nothing; with --json FILE '
+    + 'it writes { plan, estimatedStepMs }'));
   program.addHelpText('after', `\nPresets (their flags, applied over the defaults; the flags given override them):\n${PRESET_NAMES.map(presetSummary).join('\n')}\n`
-    + '\nExit status: 0 success, 2 bad input (flag, value, network too large, output file), 1 unexpected error.\n');
+    + '\nA progress bar is shown on stderr when it is a terminal. Ctrl+C (SIGINT) or SIGTERM cancels the run; no output '
+    + 'file is written then.\n'
+    + '\nExit status: 0 success, 2 bad input (flag, value, network too large, output file), 1 unexpected error, '
+    + '130 interrupted (SIGINT), 143 terminated (SIGTERM).\n');
   return program;
 }
 
@@ -110,7 +118,10 @@ function explain(message: string): string {
   return `${line} (gradscope --help lists the flags and their allowed values)`;
 }
 
-/** Every long flag the CLI knows: --preset, the config fields', --json, --csv, --all-layers. */
+/** The flags that take no value. */
+const SWITCHES: readonly string[] = ['--all-layers', '--plan'];
+
+/** Every long flag the CLI knows: --preset, the config fields', --json, --csv, --all-layers, --plan. */
 function knownFlags(program: Command): string[] {
   return program.options.map((o) => o.long).filter((f): f is string => f !== undefined && f !== '--help');
 }
@@ -127,7 +138,7 @@ function npmSwallowed(program: Command, argv: readonly string[], env: NodeJS.Pro
   const rest = [...argv];
   const words = taken.flatMap((f) => {
     const v = env[`npm_config_${f.slice(2).replace(/-/g, '_')}`]!;
-    return v === 'true' && f !== '--all-layers' ? [f, rest.shift() ?? '…'] : v === 'true' ? [f] : [f, v];
+    return v === 'true' && !SWITCHES.includes(f) ? [f, rest.shift() ?? '…'] : v === 'true' ? [f] : [f, v];
   });
   return `npm run ${env.npm_lifecycle_event} -- ${[...words, ...rest].map((w) => (w.length > MAX_QUOTED ? `${w.slice(0, MAX_QUOTED)}…` : w)).join(' ')}`;
 }
@@ -165,6 +176,9 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
   }
   if (program.args.length > 0) throw new UsageError(strayArguments(argv, program.args));
   const opts = program.opts<Record<string, string | boolean | undefined>>();
+  if (opts.plan === true && opts.csv !== undefined) {
+    throw new UsageError('--csv cannot be used with --plan: a plan has no per-layer rows (--json FILE writes the plan)');
+  }
   const raw: RawConfig = {};
   if (opts.preset !== undefined) raw.preset = opts.preset;
   for (const option of program.options) {
@@ -179,6 +193,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
       json: typeof opts.json === 'string' ? opts.json : null,
       csv: typeof opts.csv === 'string' ? opts.csv : null,
       allLayers: opts.allLayers === true,
+      plan: opts.plan === true,
     },
   };
 }

@@ -1,18 +1,24 @@
 /**
- * gradscope's command line: `npm run cli -- [flags]` (`--help` lists them). Parses the flags, runs one step on
- * the chosen backend, prints the per-layer table and writes --json / --csv.
+ * gradscope's command line: `npm run cli -- [flags]` (`--help` lists them). Parses the flags and hands the run to
+ * a Session (which owns the backend); prints the per-layer table and writes --json / --csv, or with --plan prints
+ * the memory plan and runs nothing. A progress bar goes to stderr when it is a terminal.
  * Exit status: 0 success; 2 bad input (usage, ConfigError, LimitError, output file), one line on stderr;
- * 1 any other error, one line on stderr.
+ * 1 any other error, one line on stderr; 130 / 143 when SIGINT / SIGTERM cancelled the run (see signals.ts).
  */
-import { LimitError, type Backend } from '../backends/backend';
+import { LimitError, type Backend, type MemorySummary } from '../backends/backend';
+import type { OpenedBackend } from '../backends/open';
 import { ConfigError, FIELDS, resolveConfig, type BackendName, type RunConfig } from '../model/config';
 import { INIT_PARAMS, unusedInitParams } from '../model/init';
 import { toJson, type RunResult } from '../model/result';
-import { runStep } from '../session/run';
+import { Session } from '../session/session';
 import { parseArgs, UsageError, type CliArgs } from './args';
 import { toCsv } from './csv';
 import { checkOutputPath, OutputError, writeOutput } from './output';
+import { estimateStepMs, formatBytes, formatPlan, planJson } from './plan';
+import { progressView, type ProgressView } from './progress';
+import { onStopSignals, STOP_SIGNALS } from './signals';
 import { formatReport } from './table';
+import { recordTiming, timingOf, timingsPath } from './timings';
 
 const EXIT_OK = 0;
 const EXIT_ERROR = 1;
@@ -24,23 +30,49 @@ const EXIT_GRACE_MS = 2000;
 function fail(e: unknown): number {
   const badInput = e instanceof UsageError || e instanceof ConfigError || e instanceof LimitError || e instanceof OutputError;
   let message = e instanceof Error ? e.message : String(e);
-  if (e instanceof LimitError) message += ' (reduce --depth, --width or --batch)';
+  if (e instanceof LimitError) {
+    message += e.limit.startsWith('memory budget')
+      ? ` (${formatBytes(e.needed)} needed, budget ${formatBytes(e.allowed)}: reduce --depth, --width or --batch, or raise --memory)`
+      : ' (reduce --depth, --width or --batch)';
+  }
   process.stderr.write(`gradscope: error: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
   return badInput ? EXIT_BAD_INPUT : EXIT_ERROR;
 }
 
 /**
- * Open the backend the config asks for (Dawn for webgpu); a fallback notice goes to stderr. The backends are
- * loaded here, not at start-up, so --help and bad input never depend on them and a backend module that fails to
- * load is reported as one line.
+ * Open a backend for the Session (Dawn for webgpu). The backends are loaded here, on the first request, not at
+ * start-up, so --help and bad input never depend on them and a backend module that fails to load is reported as
+ * one line.
  */
-async function open(name: BackendName): Promise<Backend> {
+async function open(name: BackendName): Promise<OpenedBackend> {
   const { openBackend } = await import('../backends/open');
   const { nodeGpu } = await import('../backends/webgpu/node-gpu');
   const { gpu, reason } = name === 'webgpu' ? await nodeGpu() : { gpu: null, reason: null };
-  const { backend, notice } = await openBackend(name, gpu, reason ?? undefined);
-  if (notice) process.stderr.write(`gradscope: notice: ${notice}\n`);
-  return backend;
+  return openBackend(name, gpu, reason ?? undefined);
+}
+
+/** The flags as a config, with a notice for init flags the chosen init does not read. @throws on bad input. */
+function configOf(argv: readonly string[]): { args: CliArgs; cfg: RunConfig } | { help: string } {
+  const parsed = parseArgs(argv, process.env);
+  if (parsed.kind === 'help') return { help: parsed.text };
+  const args = parsed.args;
+  const cfg = resolveConfig(args.raw);
+  const unused = unusedInitParams(cfg.init, args.raw);
+  if (unused.length > 0) {
+    const flags = unused.map((f) => FIELDS[f].flag).join(', ');
+    const used = INIT_PARAMS[cfg.init].map((f) => FIELDS[f].flag).join(', ') || 'no parameter';
+    process.stderr.write(`gradscope: notice: ${flags} not used by --init ${cfg.init} (it reads ${used})\n`);
+  }
+  if (args.json !== null) checkOutputPath('--json', args.json);
+  if (args.csv !== null) checkOutputPath('--csv', args.csv);
+  return { args, cfg };
+}
+
+/** Measured device ms per step unit of the backend's last step (the WebGPU backend's lastMsPerUnit), or null. */
+function measuredMsPerUnit(backend: Backend | null): number | null {
+  if (backend === null || !('lastMsPerUnit' in backend)) return null;
+  const ms = backend.lastMsPerUnit;
+  return typeof ms === 'number' && Number.isFinite(ms) && ms > 0 ? ms : null;
 }
 
 /** Print the table, then write each output file; a failed file does not stop the others. */
@@ -55,60 +87,93 @@ function report(result: RunResult, args: CliArgs): number {
   return status;
 }
 
-/** The whole CLI. @param argv the arguments after the script. @returns the exit status. */
-async function main(argv: readonly string[]): Promise<number> {
-  let args: CliArgs;
-  let cfg: RunConfig;
+/**
+ * --plan: print the memory plan of `cfg` on its backend with the step time estimated from the last measurement on
+ * its adapter, and write it to --json FILE if asked. @returns the exit status (2 for a network over a limit).
+ */
+async function showPlan(session: Session, opened: { backend: Backend | null }, cfg: RunConfig, args: CliArgs): Promise<number> {
+  let summary: MemorySummary | null = null, error: unknown = null;
   try {
-    const parsed = parseArgs(argv, process.env);
-    if (parsed.kind === 'help') {
-      process.stdout.write(parsed.text);
-      return EXIT_OK;
-    }
-    args = parsed.args;
-    cfg = resolveConfig(args.raw);
-    const unused = unusedInitParams(cfg.init, args.raw);
-    if (unused.length > 0) {
-      const flags = unused.map((f) => FIELDS[f].flag).join(', ');
-      const used = INIT_PARAMS[cfg.init].map((f) => FIELDS[f].flag).join(', ') || 'no parameter';
-      process.stderr.write(`gradscope: notice: ${flags} not used by --init ${cfg.init} (it reads ${used})\n`);
-    }
-    if (args.json !== null) checkOutputPath('--json', args.json);
-    if (args.csv !== null) checkOutputPath('--csv', args.csv);
+    summary = await session.plan(cfg);
+  } catch (e) {
+    error = e;
+  }
+  const signal = stopSignal();
+  if (signal !== null) return STOP_SIGNALS[signal]; // nothing is printed nor written after a signal
+  if (summary === null) return fail(error);
+  const backend = opened.backend;
+  if (backend === null) throw new Error('the session planned without opening a backend');
+  // The WebGPU backend plans without the initialiser: orthogonal weights are drawn on the host (a QR per layer).
+  const plan = { ...summary, hostInit: summary.hostInit || cfg.init === 'orthogonal' };
+  const timing = timingOf(timingsPath(process.env), backend.adapter);
+  process.stdout.write(formatPlan(plan, { cfg, backend: backend.name, adapter: backend.adapter, timing }));
+  if (args.json === null) return EXIT_OK;
+  try {
+    writeOutput('--json', args.json, planJson(plan, estimateStepMs(cfg, timing)));
   } catch (e) {
     return fail(e);
   }
-  let backend: Backend | null = null;
-  let result: RunResult;
-  try {
-    backend = await open(cfg.backend);
-    result = await runStep(cfg, backend);
-  } catch (e) {
-    return fail(e);
-  } finally {
-    backend?.destroy();
+  return EXIT_OK;
+}
+
+/**
+ * Run `cfg` through the session with a progress bar; on success record the measured speed (WebGPU) for --plan,
+ * print the table and write the outputs. @returns the exit status.
+ */
+async function run(session: Session, opened: { backend: Backend | null }, cfg: RunConfig, args: CliArgs, bar: ProgressView): Promise<number> {
+  const outcome = await session.request(cfg);
+  bar.stop();
+  const signal = stopSignal();
+  if (signal !== null) return STOP_SIGNALS[signal]; // whatever the outcome, nothing is written after a signal
+  if (outcome.kind === 'failed') return fail(outcome.error);
+  if (outcome.kind === 'cancelled') return fail(new Error('the run was cancelled'));
+  const result = outcome.result;
+  const msPerUnit = result.backend === 'webgpu' ? measuredMsPerUnit(opened.backend) : null;
+  if (msPerUnit !== null) {
+    recordTiming(timingsPath(process.env), { adapter: result.adapter, msPerUnit, measuredAt: new Date().toISOString() });
   }
   return report(result, args);
 }
 
-/**
- * Ctrl+C (SIGINT) and SIGTERM end the CLI at once, whatever it is doing, with the shell's status for the signal
- * (130, 143) and one line saying nothing was written. Node would end by itself on these signals, but Vite (under
- * vite-node) listens for SIGTERM to close its server and would keep the engine running until that completes.
- * package.json runs the CLI with `exec`, so npm's signal reaches this process rather than only npm's shell.
- */
-function endOnSignals(): void {
-  for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
-    process.on(signal, () => {
-      process.stderr.write(`\ngradscope: ${signal === 'SIGINT' ? 'interrupted' : 'terminated'} (${signal}): the run was stopped and no output file was written\n`);
-      process.exit(status);
-    });
+const bar = progressView(process.stderr);
+const opened: { backend: Backend | null } = { backend: null };
+const session = new Session(open, {
+  onBackend: (backend, notice) => {
+    opened.backend = backend;
+    if (notice) process.stderr.write(`gradscope: notice: ${notice}\n`);
+  },
+  onProgress: (p) => bar.update(p),
+});
+const stopSignal = onStopSignals(() => {
+  bar.stop();
+  session.cancel();
+});
+
+/** The whole CLI. @param argv the arguments after the script. @returns the exit status. */
+async function main(argv: readonly string[]): Promise<number> {
+  let parsed: ReturnType<typeof configOf>;
+  try {
+    parsed = configOf(argv);
+  } catch (e) {
+    return fail(e);
+  }
+  if ('help' in parsed) {
+    process.stdout.write(parsed.help);
+    return EXIT_OK;
+  }
+  const { args, cfg } = parsed;
+  try {
+    return args.plan ? await showPlan(session, opened, cfg, args) : await run(session, opened, cfg, args, bar);
+  } finally {
+    bar.stop();
+    session.close();
   }
 }
 
-endOnSignals();
 // vite-node puts the script's arguments after argv[1] (it drops the "--" separators).
 process.exitCode = await main(process.argv.slice(2)).catch(fail);
-// The process ends by itself once the device is destroyed; should Dawn keep it alive, exit anyway (stdout and
-// stderr to files and pipes are written synchronously on Linux, so nothing printed is lost).
+// After a signal the process ends now (signals.ts writes the line). Otherwise it ends by itself once the device is
+// destroyed; should Dawn keep it alive, exit anyway (stdout and stderr to files and pipes are written synchronously
+// on Linux, so nothing printed is lost).
+if (stopSignal() !== null) process.exit();
 setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
