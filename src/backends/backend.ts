@@ -90,6 +90,8 @@ export interface Backend {
   readonly name: BackendName;
   /** Human-readable adapter, e.g. "google swiftshader (webgpu)". */
   readonly adapter: string;
+  /** Measured milliseconds per step unit (a forward or backward layer) of the last step, or null (none yet, or CPU). */
+  readonly lastMsPerUnit: number | null;
   /**
    * The memory plan of a network on this backend, allocating nothing.
    * @throws LimitError naming the limit (a device limit, or the memory budget) with the numbers.

@@ -68,11 +68,10 @@ function configOf(argv: readonly string[]): { args: CliArgs; cfg: RunConfig } | 
   return { args, cfg };
 }
 
-/** Measured device ms per step unit of the backend's last step (the WebGPU backend's lastMsPerUnit), or null. */
+/** Measured device ms per step unit of the backend's last step, or null. */
 function measuredMsPerUnit(backend: Backend | null): number | null {
-  if (backend === null || !('lastMsPerUnit' in backend)) return null;
-  const ms = backend.lastMsPerUnit;
-  return typeof ms === 'number' && Number.isFinite(ms) && ms > 0 ? ms : null;
+  const ms = backend?.lastMsPerUnit ?? null;
+  return ms !== null && Number.isFinite(ms) && ms > 0 ? ms : null;
 }
 
 /** Print the table, then write each output file; a failed file does not stop the others. */
@@ -103,8 +102,7 @@ async function showPlan(session: Session, opened: { backend: Backend | null }, c
   if (summary === null) return fail(error);
   const backend = opened.backend;
   if (backend === null) throw new Error('the session planned without opening a backend');
-  // The WebGPU backend plans without the initialiser: orthogonal weights are drawn on the host (a QR per layer).
-  const plan = { ...summary, hostInit: summary.hostInit || cfg.init === 'orthogonal' };
+  const plan = summary;
   const timing = timingOf(timingsPath(process.env), backend.adapter);
   process.stdout.write(formatPlan(plan, { cfg, backend: backend.name, adapter: backend.adapter, timing }));
   if (args.json === null) return EXIT_OK;

@@ -9,11 +9,14 @@ import { findFirstAllZero, findFirstNonFinite, type RunResult } from '../model/r
 import { makeProblem, memoryOf, shapeOf } from './problem';
 
 /**
- * The memory plan of the network `cfg` describes on `backend`, allocating nothing.
+ * The memory plan of the network `cfg` describes on `backend`, allocating nothing (hostInit: whether its weights are
+ * drawn on the host).
  * @throws LimitError naming the limit (device limit or memory budget) with the numbers.
  */
 export function planRun(cfg: RunConfig, backend: Backend, memory: Partial<MemoryOptions> = {}): MemorySummary {
-  return backend.plan(shapeOf(cfg), memoryOf(cfg, memory));
+  const summary = backend.plan(shapeOf(cfg), memoryOf(cfg, memory));
+  // The WebGPU backend draws every initialiser on the device except orthogonal (a QR per layer, on the host).
+  return { ...summary, hostInit: summary.hostInit || cfg.init === 'orthogonal' };
 }
 
 /**

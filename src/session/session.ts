@@ -14,9 +14,9 @@ import { planRun, runStep } from './run';
 export interface RunProgress extends Progress {
   /** The config being run. */
   config: RunConfig;
-  /** Milliseconds since this phase began. */
+  /** Milliseconds since this part began (build, weights, or the step: forward, loss, backward). */
   elapsedMs: number;
-  /** Estimated milliseconds left in this phase (from the rate so far), or null before any rate is known. */
+  /** Estimated milliseconds left in this part (from the rate so far), or null before any rate is known. */
   remainingMs: number | null;
 }
 
@@ -64,11 +64,14 @@ export class Session {
       if (id !== this.latest || controller.signal.aborted) return this.finish(controller, { kind: 'cancelled' });
       try {
         const backend = await this.backendFor(cfg.backend);
-        let phase = '', start = performance.now();
+        let clock = '', start = performance.now();
         const result = await runStep(cfg, backend, {
           signal: controller.signal,
           onProgress: (p) => {
-            if (p.phase !== phase) { phase = p.phase; start = performance.now(); }
+            // build and init count their own layers; the step's phases share one count (units of the step), so
+            // they share one clock.
+            const c = p.phase === 'build' || p.phase === 'init' ? p.phase : 'step';
+            if (c !== clock) { clock = c; start = performance.now(); }
             const elapsedMs = performance.now() - start;
             const remainingMs = p.done > 0 ? elapsedMs * (p.total - p.done) / p.done : null;
             this.events.onProgress?.({ ...p, config: cfg, elapsedMs, remainingMs });

@@ -38,6 +38,7 @@ const SLICE_MS = 50;
 export class CpuBackend implements Backend {
   readonly name = 'cpu' as const;
   readonly adapter = 'cpu (float64 reference)';
+  readonly lastMsPerUnit = null;
   private problem: Problem | null = null;
   private W: Float32Array[] = [];
   private b: Float32Array[] = [];

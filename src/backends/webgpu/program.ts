@@ -10,7 +10,7 @@
  *   backward: dZ^[l] = dA^[l] ⊙ g'(z^[l]);  dW^[l] = dZ^[l] a^[l-1]ᵀ;  db^[l] = Σ_j dZ^[l];  dA^[l-1] = W^[l]ᵀ dZ^[l]
  *   with checkpoints (s < L), the backward pass first recomputes z and a of each segment from its checkpoint.
  */
-import type { Phase, Tensors } from '../backend';
+import { throwIfCancelled, type Phase, type RunControl, type Tensors } from '../backend';
 import { layerDraw } from '../../model/init';
 import type { Batch, NetworkShape, WeightSpec } from '../../model/network';
 import { PURPOSE } from '../../model/philox';
@@ -31,6 +31,21 @@ export interface Unit {
   readonly phase: Phase;
   readonly layer: number;
   readonly dispatches: Dispatch[];
+}
+
+/** Longest stretch of building between two returns to the event loop (progress, cancel, the page). */
+const BUILD_SLICE_MS = 50;
+
+/** A function to await while building: every BUILD_SLICE_MS it reports progress, yields and checks for cancel. */
+function buildPauser(control: RunControl, total: number): (done: number) => Promise<void> {
+  let last = performance.now();
+  return async (done) => {
+    if (performance.now() - last < BUILD_SLICE_MS) return;
+    control.onProgress?.({ phase: 'build', layer: Math.min(done, total / 2), done, total });
+    await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    throwIfCancelled(control.signal);
+    last = performance.now();
+  };
 }
 
 /** Bytes of the scales' global words, and i32 words per layer record (shaders/scales.wgsl: 16 and REC). */
@@ -78,11 +93,14 @@ export class NetworkProgram {
    * Build the program of a shape: buffers (as planned), pipelines (from the cache), bind groups, and the units of a
    * step, each product with the kernel the chooser measured fastest on this adapter (fused epilogues with the
    * register-blocked kernel). The plan must come from planMemory with this device's limits (it has been checked).
+   * Progress (phase 'build', layers recorded of 2L) and cancel every ~50 ms.
+   * @throws CancelledError (the program is destroyed), LimitError, ShaderCompileError.
    */
-  static async build(device: GPUDevice, cache: PipelineCache, shape: NetworkShape, plan: MemoryPlan, chooser: KernelChooser): Promise<NetworkProgram> {
+  static async build(device: GPUDevice, cache: PipelineCache, shape: NetworkShape, plan: MemoryPlan, chooser: KernelChooser,
+    control: RunControl = {}): Promise<NetworkProgram> {
     const program = new NetworkProgram(device, cache, shape, plan, chooser);
     try {
-      await program.record();
+      await program.record(control);
     } catch (e) {
       program.destroy(); // its buffers exist already
       throw e;
@@ -145,7 +163,8 @@ export class NetworkProgram {
     const offsets = [0, 0, 0, 0, 0];
     parts.forEach((part, i) => { offsets[i] = part.offset; });
     return this.rec.dispatch(variant, label,
-      [parts[0].binding, parts[1].binding, parts[2].binding, this.rec.param([...shape, layer, ...offsets]), ...parts.slice(3).map((p) => p.binding), ...this.scalesBinding()],
+      [parts[0].binding, parts[1].binding, parts[2].binding, this.rec.param([...shape, layer, ...offsets]), ...parts.slice(3).map((p) => p.binding),
+        ...(variant.defines.EXTENDED ? this.scalesBinding() : [])],
       groups);
   }
 
@@ -215,7 +234,7 @@ export class NetworkProgram {
     return Promise.all(ops);
   }
 
-  private async record(): Promise<void> {
+  private async record(control: RunControl): Promise<void> {
     const { widths: n, m, loss } = this.shape;
     const { L, s, G } = this.plan;
     const T = 6 * L + 1;
@@ -259,7 +278,9 @@ export class NetworkProgram {
     const statsOf = new Map<Group, Promise<Dispatch[]>>(reductions.map(({ g, plan }, i) =>
       [g, reductionDispatches(this.rec, plan, g.buffers, this.records!, `stats group ${i}`)]));
 
+    const pause = buildPauser(control, 2 * L);
     for (let l = 1; l <= L; l++) {
+      await pause(l);
       const dispatches = await this.forward(l);
       const g = forwardGroups.find((f) => f.after === l);
       if (g) dispatches.push(...await statsOf.get(g)!);
@@ -271,6 +292,7 @@ export class NetworkProgram {
       ceilDiv(m, WORKGROUP.loss))];
     this.units.push({ phase: 'loss', layer: L, dispatches: lossOps });
     for (let l = L; l >= 1; l--) {
+      await pause(2 * L - l + 1);
       const dispatches: Dispatch[] = [];
       // Entering a segment (k·s, (k+1)·s] from its top: recompute its z and a from the checkpoint a^[k·s],
       // except for the last segment, which the forward pass has just left in place.

@@ -7,8 +7,11 @@
 import { CancelledError, type Phase, type RunControl } from '../backend';
 import { encodeDispatches, type Dispatch } from './recorder';
 
-/** Device time a chunk should take. */
-export const TARGET_MS = 150;
+/**
+ * Device time a chunk should take. A software adapter (SwiftShader) runs a submit on the calling thread, so this is
+ * also how long the page or the CLI stops answering at a time.
+ */
+export const TARGET_MS = 100;
 
 /** A piece of work: dispatches, or a host action (a buffer write) that must come between submits. */
 export interface RunUnit {
@@ -63,8 +66,8 @@ export async function runUnits(device: GPUDevice, units: readonly RunUnit[], con
     msTimed += ms;
     const last = units[j - 1];
     control.onProgress?.({ phase: last.phase, layer: last.layer, done: j, total: units.length });
-    // Aim the next chunk at TARGET_MS, growing at most 4× at a time (a small chunk's time is mostly overhead).
-    if (fixedChunk === null) chunk = Math.min(chunk * 4, Math.max(1, (j - i) * TARGET_MS / Math.max(ms, 1)));
+    // Aim the next chunk at TARGET_MS, growing at most 2× at a time (a small chunk's time is mostly overhead).
+    if (fixedChunk === null) chunk = Math.min(chunk * 2, Math.max(1, (j - i) * TARGET_MS / Math.max(ms, 1)));
     i = j;
   }
   return { submits, msPerUnit: unitsTimed > 0 ? msTimed / unitsTimed : 0 };

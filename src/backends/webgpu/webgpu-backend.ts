@@ -134,17 +134,19 @@ export class WebGpuBackend implements Backend {
       this.program?.destroy();
       this.program = null;
       this.programKey = null;
-      control.onProgress?.({ phase: 'build', layer: 0, done: 0, total: 1 });
+      control.onProgress?.({ phase: 'build', layer: 0, done: 0, total: 2 * (problem.shape.widths.length - 1) });
       try {
         this.program = await withErrorScopes(this.device, 'building the network',
-          () => NetworkProgram.build(this.device, this.cache, problem.shape, plan, this.chooser), (p) => p.destroy());
+          () => NetworkProgram.build(this.device, this.cache, problem.shape, plan, this.chooser, control), (p) => p.destroy());
       } catch (e) {
+        if (e instanceof CancelledError) throw e;
         throw await this.lostError(e);
       }
       this.programKey = key;
       this.builds++;
       this.lastBuildMs = performance.now() - t0;
-      control.onProgress?.({ phase: 'build', layer: 0, done: 1, total: 1 });
+      const total = 2 * (problem.shape.widths.length - 1);
+      control.onProgress?.({ phase: 'build', layer: total / 2, done: total, total });
     }
     const t1 = performance.now();
     try {
