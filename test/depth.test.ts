@@ -108,7 +108,7 @@ describe('progress and cancel', () => {
     expect(phases).toEqual(['init', 'forward', 'loss', 'backward']);
     const step = seen.filter((p) => p.phase !== 'init' && p.phase !== 'build');
     const total = step[0].total;
-    expect(total).toBe(2 * DEEP.depth! + 1);
+    expect(total).toBe(2 * (DEEP.depth as number) + 1);
     for (let i = 1; i < step.length; i++) expect(step[i].done).toBeGreaterThan(step[i - 1].done);
     expect(step[step.length - 1].done).toBe(total);
     expect(step.length).toBe(total); // one chunk per unit here
