@@ -27,19 +27,40 @@ async function runsSoFar(page: Page): Promise<number> {
 }
 
 /**
- * Number of pixels of `canvasId` within ±24 per channel of the colour `rgb` (a series' line colour).
+ * Number of pixels of `canvasId` within ±24 per channel of the colour `rgb` (a series' line colour), in the rows
+ * from `fromRow` (a fraction of the height: 0.3 leaves out the title and the legend above the plot).
  * A chart with its line drawn has hundreds; axes, grid and legend alone have under 100.
  */
-async function pixelsOfColour(page: Page, canvasId: string, rgb: [number, number, number]): Promise<number> {
-  return page.evaluate(([id, [r, g, b]]) => {
+async function pixelsOfColour(page: Page, canvasId: string, rgb: [number, number, number], fromRow = 0): Promise<number> {
+  return page.evaluate(([id, [r, g, b], from]) => {
     const canvas = document.getElementById(id) as HTMLCanvasElement;
-    const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    const top = Math.floor(from * canvas.height);
+    const data = canvas.getContext('2d')!.getImageData(0, top, canvas.width, canvas.height - top).data;
     let n = 0;
     for (let i = 0; i < data.length; i += 4) {
       if (data[i + 3] > 200 && Math.abs(data[i] - r) <= 24 && Math.abs(data[i + 1] - g) <= 24 && Math.abs(data[i + 2] - b) <= 24) n++;
     }
     return n;
-  }, [canvasId, rgb] as const);
+  }, [canvasId, rgb, fromRow] as const);
+}
+
+/** Type `value` into the panel's text field `field` and press Enter (the field's onFinishChange). */
+async function setField(page: Page, field: string, value: string): Promise<void> {
+  const input = page.locator(`[data-field="${field}"] input`);
+  await input.click();
+  await input.press('Control+A');
+  await input.pressSequentially(value);
+  await input.press('Enter');
+}
+
+/** The charts' legends, read from each canvas's aria-label ("<title>. Value axis: <axis>. Series: <labels>."). */
+async function chartLabel(page: Page, canvasId: string): Promise<string> {
+  return (await page.locator(`#${canvasId}`).getAttribute('aria-label')) ?? '';
+}
+
+/** Wait until a run reports progress (it is past its start and not finished). */
+async function waitForProgress(page: Page): Promise<void> {
+  await page.waitForFunction(() => window.gradscope !== undefined && window.gradscope.progress !== null);
 }
 
 /** |got − want| ≤ tol·|want| */
@@ -236,6 +257,9 @@ test('overflow is marked at the first non-finite layer and the page keeps workin
   expect(await pixelsOfColour(page, 'chart-forward', [0x1f, 0x3f, 0xb3])).toBeGreaterThan(50);
   // The red marker line is drawn on the charts.
   expect(await pixelsOfColour(page, 'chart-forward', [0xd0, 0x02, 0x1b])).toBeGreaterThan(50);
+  // dW^[l] = dZ^[l]·a^[l−1]ᵀ = 10^(6(L−l))·10^(6(l−1)) = 10^354 for every l, past both formats' largest finite
+  // number (or one factor is already ∞/NaN): no rms(dW) can be drawn, and the legend says why.
+  expect(await chartLabel(page, 'chart-backward')).toContain('rms(dW[l]) — all non-finite');
 });
 
 test('a network over a device limit is reported and the last result stays', async ({ page }) => {
@@ -269,4 +293,190 @@ test('without WebGPU the CPU backend runs, with a visible notice', async ({ page
   await expect(page.locator('#notice')).toContainText('WebGPU');
   // The float64 reference gives the closed form to double precision: a^[l] = 1.5^l.
   for (const s of r.layers) expectRelClose(s.a.max, 1.5 ** s.layer, 1e-14, `a^[${s.layer}]`);
+});
+
+/** A deep network that takes tens of seconds on SwiftShader (3000 layers: ~35 s), so it is still running when edited. */
+const DEEP = 'depth=3000&width=16&input=gaussian&inputDim=16&loss=sum';
+
+test('editing a field during a run cancels it and runs the new values, once', async ({ page }) => {
+  await page.goto(`/?${DEEP}`);
+  await waitForProgress(page);
+  expect(await page.evaluate(() => [window.gradscope.runs, window.gradscope.cancelled])).toEqual([0, 0]);
+
+  // Two keystrokes ("1", "2") and Enter: only the finished value is requested, after the debounce.
+  await setField(page, 'depth', '12');
+  await page.waitForFunction(() => window.gradscope.runs >= 1 && !window.gradscope.busy);
+  const after = await page.evaluate(() => ({
+    runs: window.gradscope.runs, cancelled: window.gradscope.cancelled, progress: window.gradscope.progress,
+    config: window.gradscope.lastResult!.config,
+  }));
+  // Counted, not timed: the deep run was cancelled (once), the edited network ran (once), nothing else ran.
+  expect(after).toMatchObject({ runs: 1, cancelled: 1, progress: null, config: { depth: 12, width: 16, input: 'gaussian' } });
+  await expect(page.locator('#progress')).toBeHidden();
+  await expect(page.locator('#summary')).toContainText('L = 12');
+  await expect(page.locator('#error')).toBeHidden();
+});
+
+test('Cancel stops a run, keeps the last result, and the engine runs the next network', async ({ page }) => {
+  await page.goto('/?depth=5&width=16&input=gaussian&inputDim=16&loss=sum');
+  await waitForRuns(page, 1);
+  const json = await page.evaluate(() => window.gradscope.lastResultJson);
+  await expect(page.locator('#progress')).toBeHidden();
+
+  await setField(page, 'depth', '3000');
+  await waitForProgress(page);
+  await expect(page.locator('#progress')).toBeVisible();
+  await page.locator('#cancel').click();
+  await page.waitForFunction(() => !window.gradscope.busy);
+
+  const after = await page.evaluate(() => ({
+    runs: window.gradscope.runs, cancelled: window.gradscope.cancelled, busy: window.gradscope.busy,
+    progress: window.gradscope.progress, json: window.gradscope.lastResultJson, error: window.gradscope.error,
+  }));
+  expect(after).toEqual({ runs: 1, cancelled: 1, busy: false, progress: null, json, error: null });
+  await expect(page.locator('#progress')).toBeHidden();
+  // Idle: the summary describes the result shown, the 5-layer network, and its table is still there.
+  await expect(page.locator('#summary')).toContainText('L = 5');
+  await expect(page.locator('#summary')).not.toContainText('running');
+  await expect(page.locator('#stats-table tbody tr')).toHaveCount(5);
+
+  // The session is usable: the next network runs.
+  await setField(page, 'depth', '6');
+  const r = await waitForRuns(page, 2);
+  expect(r.layers.length).toBe(6);
+  expect(await page.evaluate(() => [window.gradscope.cancelled, window.gradscope.error])).toEqual([1, null]);
+});
+
+test('the progress bar shows the phase, the layer reached of L and the memory plan while running', async ({ page }) => {
+  // A 16 MiB budget: 3000 layers of z and a (16 × 64 floats each, 24 MiB) do not fit, so activations are recomputed.
+  await page.goto(`/?${DEEP}&memory=16`);
+  await page.waitForFunction(() => window.gradscope?.progress?.phase === 'forward');
+  // One evaluate reads the state and the page together (the page's script cannot run in between).
+  const seen = await page.evaluate(() => ({
+    p: window.gradscope.progress!,
+    hidden: document.getElementById('progress')!.hidden,
+    text: document.getElementById('progress-text')!.textContent!,
+    summary: document.getElementById('summary')!.textContent!,
+    bar: { value: (document.getElementById('progress-bar') as HTMLProgressElement).value, max: (document.getElementById('progress-bar') as HTMLProgressElement).max },
+  }));
+  expect(seen.hidden).toBe(false);
+  const phase = seen.p.phase === 'stats' ? 'statistics' : seen.p.phase;
+  const where = ['init', 'forward', 'backward'].includes(seen.p.phase) ? `${phase} ${seen.p.layer}/3000` : phase;
+  expect(seen.text.startsWith(`${where}, `), seen.text).toBe(true);
+  expect(seen.text).toMatch(/ s(, ~[\d.]+ (s|min \d+ s|h \d+ min) left)?$/);
+  expect(seen.bar).toEqual({ value: seen.p.done, max: seen.p.total });
+  expect(seen.p.total).toBe(2 * 3000 + 1); // the step's units: forward, loss, backward
+  // The summary says what is running, with the same progress.
+  expect(seen.summary).toContain('running: custom · L = 3000, n = 16');
+  expect(seen.summary).toContain(`— ${where}, `);
+  await expect(page.locator('#progress-plan')).toHaveText(/^memory [\d.]+ (KiB|MiB) of 16 MiB \(activations recomputed every \d+ layers\)$/);
+  await page.screenshot({ path: `${ARTIFACTS}/gui-progress.png` });
+
+  await page.evaluate(() => window.gradscope.cancel());
+  await page.waitForFunction(() => !window.gradscope.busy);
+  expect(await page.evaluate(() => [window.gradscope.runs, window.gradscope.cancelled, window.gradscope.progress])).toEqual([0, 1, null]);
+  await expect(page.locator('#progress')).toBeHidden();
+  await expect(page.locator('#summary')).toHaveText('No result yet.');
+});
+
+test('a 10,000-layer result is drawn (decimated), with its underflow and an all-0 series named', async ({ page }) => {
+  // The CPU backend (float64): 20,001 steps of a 2-wide network take well under a second there, minutes on
+  // SwiftShader. seed-vanish: a^[l] = 2^-l exactly down to float64's smallest subnormal 2^-1074; z^[1075] =
+  // 2^-1075 rounds (to even) to 0.
+  await page.goto('/?backend=cpu&preset=seed-vanish&depth=10000');
+  await page.waitForFunction(() => window.gradscope !== undefined && window.gradscope.runs >= 1 && !window.gradscope.busy);
+  // Read a few numbers in the page (handing the whole 10,000-layer result to the test takes seconds).
+  const r = await page.evaluate(() => {
+    const { layers, firstAllZero } = window.gradscope.lastResult!;
+    return { L: layers.length, aMax: [1, 500, 1074, 1075].map((l) => layers[l - 1].a.max), firstAllZero };
+  });
+  expect(r).toEqual({ L: 10000, aMax: [2 ** -1, 2 ** -500, 2 ** -1074, 0], firstAllZero: { tensor: 'z', layer: 1075 } });
+  await expect(page.locator('#allzero')).toHaveText('all zeros from z at layer 1075');
+
+  // a^[1..1074] are drawn on the log axis: a steep line over a tenth of the width, down the whole height, partly
+  // under z's dashes (z^[l] = a^[l]).
+  expect(await chartLabel(page, 'chart-forward')).toContain('Series: rms(z[l]); rms(a[l]).');
+  expect(await pixelsOfColour(page, 'chart-forward', [0x1f, 0x3f, 0xb3], 0.3)).toBeGreaterThan(50);
+  // dW^[l] = 0.5^(L−1) = 2^-9999 in every entry: 0 in float64 for every layer; dZ^[l] = 2^-(L−l) is drawn for
+  // the last 1075 layers.
+  expect(await chartLabel(page, 'chart-backward')).toContain('Series: rms(dZ[l]); rms(dW[l]) — all 0.');
+  expect(await pixelsOfColour(page, 'chart-backward', [0xc2, 0x57, 0x1a], 0.3)).toBeGreaterThan(100);
+  // The table shows one page of layers at a time.
+  await expect(page.locator('#stats-table tbody tr')).toHaveCount(1200);
+
+  await page.screenshot({ path: `${ARTIFACTS}/gui-10000-layers.png` });
+
+  // The page stays usable: the Explore chart redraws its 10,000 layers for another statistic.
+  await page.locator('#explore-stat').selectOption('maxAbs');
+  expect(await chartLabel(page, 'chart-explore')).toContain('Explore: maxAbs of dA[l]');
+});
+
+test('a series with no value > 0 is named "all 0" and a value between gaps is drawn as a dot', async ({ page }) => {
+  // W = 0, b = 0, x = 1, identity, loss sum on m = 1, L = 100: z = a = 0 in every layer; dA^[L] = dZ^[L] = 1
+  // (dŷ = 1/m), and every other gradient is W^T·(…) = 0, so is every dW^[l] = dZ^[l]·a^[l−1]ᵀ (a^[l−1] = 0 for
+  // l > 1, dZ^[1] = 0). On the Backward chart's log axis dZ has one value > 0, at l = L, with gaps (0) around it.
+  await page.goto('/?preset=seed-vanish&depth=100&init=zeros');
+  const r = await waitForRuns(page, 1);
+  for (const layer of r.layers) {
+    expect([layer.z.rms, layer.a.rms, layer.dW.rms]).toEqual([0, 0, 0]);
+    expect(layer.dZ.rms).toBe(layer.layer === 100 ? 1 : 0);
+  }
+  expect(await chartLabel(page, 'chart-forward')).toContain('Series: rms(z[l]) — all 0; rms(a[l]) — all 0.');
+  expect(await chartLabel(page, 'chart-backward')).toContain('Series: rms(dZ[l]); rms(dW[l]) — all 0.');
+  // Below the legend (the top 30%), the dZ dot at l = L is the only thing in either series' colour: no line
+  // reaches it, and dW draws nothing.
+  expect(await pixelsOfColour(page, 'chart-backward', [0xc2, 0x57, 0x1a], 0.3)).toBeGreaterThan(10);
+  expect(await pixelsOfColour(page, 'chart-backward', [0xa0, 0x30, 0x7a], 0.3)).toBe(0);
+});
+
+test('in the extended range the charts plot log10 rms on a linear axis', async ({ page }) => {
+  // seed-explode, L = 150: 1.5^150 ≈ 3.7e26 fits float32, so these values hold with or without the power-of-two
+  // scales: log10 rms(a^[l]) = l·log10 1.5, to within l roundings of 2^-23 (log10(1 + δ) < δ).
+  await page.goto('/?preset=seed-explode&range=extended');
+  const r = await waitForRuns(page, 1);
+  expect(r.config.range).toBe('extended');
+  for (const { layer: l, a } of r.layers) {
+    expect(Math.abs(a.log10.rms - l * Math.log10(1.5)), `log10 rms a[${l}]`).toBeLessThanOrEqual(l * 2 ** -23);
+  }
+  for (const id of ['chart-forward', 'chart-backward', 'chart-explore']) {
+    const label = await chartLabel(page, id);
+    expect(label).toContain('Value axis: log10 rms.');
+    expect(label).not.toContain(' — all');
+  }
+  // a^[l] rises across the whole width; dW^[l] = 1.5^149 is a flat line.
+  expect(await pixelsOfColour(page, 'chart-forward', [0x1f, 0x3f, 0xb3], 0.3)).toBeGreaterThan(200);
+  expect(await pixelsOfColour(page, 'chart-backward', [0xa0, 0x30, 0x7a], 0.3)).toBeGreaterThan(200);
+  // Statistics without a log10 keep the log axis of their values.
+  await page.locator('#explore-stat').selectOption('max');
+  expect(await chartLabel(page, 'chart-explore')).toContain('Value axis: max (log scale).');
+});
+
+// Extended range (power-of-two scales per tensor) is being implemented in the engine in parallel; until it is,
+// range=extended computes as float32/float64 and these values underflow/overflow. The CPU backend keeps the test
+// fast (WebGPU on SwiftShader needs minutes for 10,000 layers).
+test.fixme('extended range at 10,000 layers: the charts plot log10 rms, the closed forms of the seed presets', async ({ page }) => {
+  const L = 10000;
+  for (const [preset, gain] of [['seed-vanish', 0.5], ['seed-explode', 1.5]] as const) {
+    await page.goto(`/?backend=cpu&preset=${preset}&depth=${L}&range=extended`);
+    await page.waitForFunction(() => window.gradscope !== undefined && window.gradscope.runs >= 1 && !window.gradscope.busy);
+    // Only the numbers checked leave the page (handing over the whole result takes seconds).
+    const r = await page.evaluate(() => {
+      const { config, layers, firstNonFinite, firstAllZero } = window.gradscope.lastResult!;
+      return { range: config.range, a: layers.map((s) => s.a.log10.rms), dW: layers.map((s) => s.dW.log10.rms), firstNonFinite, firstAllZero };
+    });
+    expect(r).toMatchObject({ range: 'extended', firstNonFinite: null, firstAllZero: null });
+    // W^[l] = gain·I, a^[0] = 1: a^[l] = gain^l, so log10 rms(a^[l]) = l·log10 gain; loss sum on m = 1:
+    // every entry of dW^[l] is gain^(L−1).
+    expect(r.a.length).toBe(L);
+    r.a.forEach((v, i) => expectRelClose(v, (i + 1) * Math.log10(gain), 1e-9, `log10 rms a[${i + 1}]`));
+    r.dW.forEach((v, i) => expectRelClose(v, (L - 1) * Math.log10(gain), 1e-9, `log10 rms dW[${i + 1}]`));
+    for (const id of ['chart-forward', 'chart-backward', 'chart-explore']) {
+      const label = await chartLabel(page, id);
+      expect(label).toContain('Value axis: log10 rms.');
+      expect(label).not.toContain(' — all');
+    }
+    // Every layer drawn: a over the whole width, dW as a flat line.
+    expect(await pixelsOfColour(page, 'chart-forward', [0x1f, 0x3f, 0xb3], 0.3)).toBeGreaterThan(400);
+    expect(await pixelsOfColour(page, 'chart-backward', [0xa0, 0x30, 0x7a], 0.3)).toBeGreaterThan(400);
+  }
 });

@@ -1,20 +1,21 @@
 /**
- * The GUI's wiring: URL → config → panel; one run at a time on one kept-open backend; results to the charts,
- * the table and window.gradscope; bad input to the error area while the last good result stays on screen.
+ * The GUI's wiring: URL → config → panel; runs through one Session (which owns the backend, cancels a run when a
+ * newer one is requested, and reports progress); results to the charts, the table and window.gradscope; bad input
+ * and failed runs to the error area while the last complete result stays on screen.
  */
 import './style.css';
-import type { Backend } from '../backends/backend';
 import { LimitError } from '../backends/backend';
 import { openBackend } from '../backends/open';
-import { ConfigError, quoteValue, resolveConfig, resolveConfigAll, type BackendName, type FieldName, type RawConfig, type RunConfig } from '../model/config';
+import { ConfigError, quoteValue, resolveConfig, resolveConfigAll, type FieldName, type RawConfig, type RunConfig } from '../model/config';
 import { TENSOR_NAMES, type TensorName } from '../model/network';
 import { toJson, type RunResult } from '../model/result';
-import { runStep } from '../session/run';
-import { STAT_NAMES, type StatName } from '../stats/stats';
-import { LayerCharts } from './charts';
+import { Session, type Outcome, type RunProgress } from '../session/session';
+import { EXPLORE_STATS, LayerCharts, type ChartStat } from './charts';
 import { formatMs, formatNumber } from './format';
 import { formFromConfig, rawFromForm } from './form';
 import { Panel } from './panel';
+import { ProgressView, progressText } from './progress';
+import { RunRequests } from './requests';
 import { publishState } from './state';
 import { renderTable, tablePages, type TableChoice } from './table';
 import { readUrlConfig, urlForConfig } from './url';
@@ -43,12 +44,19 @@ const el = {
   table: byId('stats-table', HTMLTableElement),
 };
 
-const state = publishState();
+const state = publishState(() => requests.cancel());
 const charts = new LayerCharts({
   forward: byId('chart-forward', HTMLCanvasElement),
   backward: byId('chart-backward', HTMLCanvasElement),
   explore: byId('chart-explore', HTMLCanvasElement),
 });
+const progressView = new ProgressView({
+  box: byId('progress', HTMLElement),
+  bar: byId('progress-bar', HTMLProgressElement),
+  text: byId('progress-text', HTMLElement),
+  plan: byId('progress-plan', HTMLElement),
+  cancel: byId('cancel', HTMLButtonElement),
+}, () => requests.cancel());
 
 // ---- messages -------------------------------------------------------------------------------------------
 
@@ -94,13 +102,16 @@ function renderTableChoice(keepPage = false): void {
   renderTable(el.table, r, choice, pages[Math.max(0, el.tablePage.selectedIndex)]);
 }
 
+/** The network of `c` in one line: "preset seed-vanish · L = 150, n = 2, … · init identity". */
+function describeConfig(c: RunConfig): string {
+  return `${c.preset === 'custom' ? 'custom' : `preset ${c.preset}`} · L = ${c.depth}, n = ${c.width}, `
+    + `n[0] = ${c.inputDim}, n[L] = ${c.outputDim}, m = ${c.batch} · input ${c.input} · ${c.activation} · init ${c.init}`
+    + `${c.range === 'extended' ? ' · extended range' : ''}`;
+}
+
 function showResult(r: RunResult): void {
-  const c = r.config;
   el.adapter.textContent = `${r.backend} · ${r.adapter}`;
   el.stepTime.textContent = `step ${formatMs(r.stepMs)}`;
-  el.summary.textContent = `${c.preset === 'custom' ? 'custom' : `preset ${c.preset}`} · L = ${c.depth}, n = ${c.width}, `
-    + `n[0] = ${c.inputDim}, n[L] = ${c.outputDim}, m = ${c.batch} · input ${c.input} · ${c.activation} · init ${c.init}`
-    + ` · loss ${c.loss}: J = ${formatNumber(r.loss)}`;
   const f = r.firstNonFinite, z = r.firstAllZero;
   el.nonFinite.textContent = f ? `first non-finite: ${f.tensor} at layer ${f.layer}` : 'all values finite';
   el.nonFinite.classList.toggle('bad', f !== null);
@@ -113,65 +124,102 @@ function showResult(r: RunResult): void {
 
 // ---- running --------------------------------------------------------------------------------------------
 
-let opened: { name: BackendName; backend: Backend } | null = null;
-let pending: RunConfig | null = null;
-let running = false;
 /** True while the URL the page was opened with had a mistake and no field has been changed since. */
 let keepUrl = false;
+/** The config last requested (waiting or handed to the Session), and the last progress report of the run in
+ * progress (null before one). */
+let requested: RunConfig | null = null;
+let progress: RunProgress | null = null;
+/** The config whose memory plan is shown (or being fetched). */
+let planned: RunConfig | null = null;
 
-/** The open backend for `name`; opens it (closing the previous one) only when the choice changed. */
-async function backendFor(name: BackendName): Promise<Backend> {
-  if (opened?.name !== name) {
-    opened?.backend.destroy();
-    opened = null;
-    const o = await openBackend(name, navigator.gpu ?? null, 'This browser has no WebGPU');
-    opened = { name, backend: o.backend };
-    showNotice(o.notice);
+/**
+ * The summary line: what is running (its network and progress) while busy, else the result shown (or, with none,
+ * that there is none).
+ */
+function renderSummary(): void {
+  const running = progress?.config ?? requested;
+  const r = state.lastResult;
+  if (state.busy && running) {
+    el.summary.textContent = `running: ${describeConfig(running)} — ${progress ? progressText(progress) : 'starting'}`;
+  } else if (r) {
+    el.summary.textContent = `${describeConfig(r.config)} · loss ${r.config.loss}: J = ${formatNumber(r.loss)}`;
+  } else {
+    el.summary.textContent = 'No result yet.';
   }
-  return opened.backend;
 }
 
-async function runOnce(cfg: RunConfig): Promise<void> {
-  let result: RunResult;
-  try {
-    result = await runStep(cfg, await backendFor(cfg.backend));
-  } catch (e) {
-    showError(describe(e));
-    // Anything but a refused size may have left the backend unusable (e.g. a lost GPU device): reopen next time.
-    if (!(e instanceof LimitError) && opened) {
-      opened.backend.destroy();
-      opened = null;
-    }
-    return;
+function setBusy(busy: boolean): void {
+  state.busy = busy;
+  panel.setBusy(busy);
+  if (busy) progressView.show(progress);
+  else progressView.hide();
+  renderSummary();
+}
+
+/** A progress report of the run in progress; on a run's first report, fetch and show its memory plan. */
+function onProgress(p: RunProgress): void {
+  progress = p;
+  state.progress = { phase: p.phase, layer: p.layer, done: p.done, total: p.total };
+  if (state.busy) progressView.show(p);
+  renderSummary();
+  if (p.config !== planned) {
+    // The Session has this run's backend open now, so plan() opens nothing (it would race the run's own opening).
+    const cfg = p.config;
+    planned = cfg;
+    progressView.showPlan(null);
+    session.plan(cfg).then(
+      (m) => { if (planned === cfg && state.busy) progressView.showPlan(m); },
+      () => { /* a refused plan: the run fails with the same LimitError, shown in the error area */ },
+    );
   }
-  state.lastResult = result;
-  state.lastResultJson = toJson(result);
-  state.runs += 1;
-  if (!keepUrl) history.replaceState(null, '', `${location.pathname}${urlForConfig(cfg)}`);
-  showResult(result);
 }
 
-/** Run `cfg` now, or after the run in progress (a newer request replaces an older waiting one). */
-function requestRun(cfg: RunConfig): void {
-  pending = cfg;
-  state.busy = true;
-  panel.setBusy(true);
-  if (running) return;
-  running = true;
-  void (async () => {
-    while (pending) {
-      const next = pending;
-      pending = null;
-      await runOnce(next);
-    }
-    running = false;
-    state.busy = false;
-    panel.setBusy(false);
-  })();
+function onOutcome(cfg: RunConfig, outcome: Outcome): void {
+  progress = null;
+  state.progress = null;
+  switch (outcome.kind) {
+    case 'done':
+      state.lastResult = outcome.result;
+      state.lastResultJson = toJson(outcome.result);
+      state.runs += 1;
+      if (!keepUrl) history.replaceState(null, '', `${location.pathname}${urlForConfig(cfg)}`);
+      showResult(outcome.result);
+      break;
+    case 'cancelled': // the last complete result stays
+      state.cancelled += 1;
+      break;
+    case 'failed':
+      showError(describe(outcome.error));
+      break;
+  }
+  renderSummary();
 }
 
-/** Validate `raw`; on success show the resolved values in the panel and run, else report the bad field. */
-function submit(raw: RawConfig): void {
+const session = new Session((name) => openBackend(name, navigator.gpu ?? null, 'This browser has no WebGPU'), {
+  onProgress,
+  onBackend: (_backend, notice) => showNotice(notice),
+});
+const requests = new RunRequests(session, {
+  onStart: (cfg) => {
+    requested = cfg;
+    progress = null;
+    setBusy(true);
+  },
+  onOutcome,
+  onIdle: () => {
+    progress = null;
+    state.progress = null;
+    planned = null;
+    setBusy(false);
+  },
+});
+
+/**
+ * Validate `raw`; on success show the resolved values in the panel and request a run ('now' for the Run button,
+ * 'debounced' for edits), else report the bad field. A rejected value never reaches the Session.
+ */
+function submit(raw: RawConfig, when: 'now' | 'debounced'): void {
   let cfg: RunConfig;
   try {
     cfg = resolveConfig(raw);
@@ -185,7 +233,9 @@ function submit(raw: RawConfig): void {
   panel.markInvalid([]);
   keepUrl = false;
   panel.setForm(formFromConfig(cfg));
-  requestRun(cfg);
+  requested = cfg;
+  requests.request(cfg, when);
+  setBusy(true);
 }
 
 // ---- start-up -------------------------------------------------------------------------------------------
@@ -213,15 +263,15 @@ function fillSelect(select: HTMLSelectElement, values: readonly string[], select
 const start = startConfig();
 const form = formFromConfig(start.cfg);
 const panel = new Panel(el.panel, form, {
-  onPreset: (name) => submit({ preset: name, backend: form.backend }),
-  onEdit: (field: FieldName) => submit(rawFromForm(form, field)),
-  onRun: () => submit(rawFromForm(form, null)),
+  onPreset: (name) => submit({ preset: name, backend: form.backend }, 'debounced'),
+  onEdit: (field: FieldName) => submit(rawFromForm(form, field), 'debounced'),
+  onRun: () => submit(rawFromForm(form, null), 'now'),
 });
 
 fillSelect(el.exploreTensor, TENSOR_NAMES, 'dA');
-fillSelect(el.exploreStat, STAT_NAMES, 'rms');
+fillSelect(el.exploreStat, EXPLORE_STATS, 'rms');
 fillSelect(el.tableTensor, [...TENSOR_NAMES, 'all'], 'a');
-const onExplore = (): void => charts.setExplore(el.exploreTensor.value as TensorName, el.exploreStat.value as StatName);
+const onExplore = (): void => charts.setExplore(el.exploreTensor.value as TensorName, el.exploreStat.value as ChartStat);
 el.exploreTensor.addEventListener('change', onExplore);
 el.exploreStat.addEventListener('change', onExplore);
 el.tableTensor.addEventListener('change', () => renderTableChoice(false));
@@ -231,4 +281,5 @@ if (start.error) showError(start.error);
 panel.markInvalid(start.invalid);
 // A URL with a mistake stays in the address bar (the user sees the typo) until the user changes a field.
 keepUrl = start.error !== null;
-requestRun(start.cfg);
+requests.request(start.cfg, 'now');
+setBusy(true);
