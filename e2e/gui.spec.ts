@@ -451,10 +451,9 @@ test('in the extended range the charts plot log10 rms on a linear axis', async (
   expect(await chartLabel(page, 'chart-explore')).toContain('Value axis: max (log scale).');
 });
 
-// Extended range (power-of-two scales per tensor) is being implemented in the engine in parallel; until it is,
-// range=extended computes as float32/float64 and these values underflow/overflow. The CPU backend keeps the test
-// fast (WebGPU on SwiftShader needs minutes for 10,000 layers).
-test.fixme('extended range at 10,000 layers: the charts plot log10 rms, the closed forms of the seed presets', async ({ page }) => {
+// Extended range (power-of-two scales per tensor): 0.5^10000 and 1.5^10000 are far past float64, and the charts
+// still draw them, as log10 values. The CPU backend keeps the test fast.
+test('extended range at 10,000 layers: the charts plot log10 rms, the closed forms of the seed presets', async ({ page }) => {
   const L = 10000;
   for (const [preset, gain] of [['seed-vanish', 0.5], ['seed-explode', 1.5]] as const) {
     await page.goto(`/?backend=cpu&preset=${preset}&depth=${L}&range=extended`);
@@ -468,15 +467,19 @@ test.fixme('extended range at 10,000 layers: the charts plot log10 rms, the clos
     // W^[l] = gain·I, a^[0] = 1: a^[l] = gain^l, so log10 rms(a^[l]) = l·log10 gain; loss sum on m = 1:
     // every entry of dW^[l] is gain^(L−1).
     expect(r.a.length).toBe(L);
-    r.a.forEach((v, i) => expectRelClose(v, (i + 1) * Math.log10(gain), 1e-9, `log10 rms a[${i + 1}]`));
-    r.dW.forEach((v, i) => expectRelClose(v, (L - 1) * Math.log10(gain), 1e-9, `log10 rms dW[${i + 1}]`));
+    // One assertion over all layers (20,000 expect() calls would each be a reported step).
+    const worst = (xs: number[], want: (i: number) => number) => Math.max(...xs.map((v, i) => Math.abs(v - want(i)) / Math.abs(want(i))));
+    expect(worst(r.a, (i) => (i + 1) * Math.log10(gain))).toBeLessThanOrEqual(1e-9);
+    expect(worst(r.dW, () => (L - 1) * Math.log10(gain))).toBeLessThanOrEqual(1e-9);
     for (const id of ['chart-forward', 'chart-backward', 'chart-explore']) {
       const label = await chartLabel(page, id);
       expect(label).toContain('Value axis: log10 rms.');
       expect(label).not.toContain(' — all');
     }
     // Every layer drawn: a over the whole width, dW as a flat line.
-    expect(await pixelsOfColour(page, 'chart-forward', [0x1f, 0x3f, 0xb3], 0.3)).toBeGreaterThan(400);
-    expect(await pixelsOfColour(page, 'chart-backward', [0xa0, 0x30, 0x7a], 0.3)).toBeGreaterThan(400);
+    // A straight line across the plot: a few hundred pixels of its colour below the title and legend (the top 15%;
+    // seed-explode's flat dW line runs near the top of its plot).
+    expect(await pixelsOfColour(page, 'chart-forward', [0x1f, 0x3f, 0xb3], 0.15)).toBeGreaterThan(150);
+    expect(await pixelsOfColour(page, 'chart-backward', [0xa0, 0x30, 0x7a], 0.15)).toBeGreaterThan(150);
   }
 });

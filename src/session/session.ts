@@ -25,6 +25,8 @@ export interface SessionEvents {
   onProgress?(p: RunProgress): void;
   /** The backend that runs (and why it is not the one asked for), whenever it is opened. */
   onBackend?(backend: Backend, notice: string | null): void;
+  /** The memory plan of a request, once its backend is open and before anything is built. */
+  onPlan?(config: RunConfig, plan: MemorySummary): void;
 }
 
 /** The outcome of a request: its result, or why there is none. */
@@ -34,7 +36,7 @@ export type Outcome =
   | { kind: 'failed'; error: unknown };
 
 export class Session {
-  private opened: { name: BackendName; backend: Backend } | null = null;
+  private opened: { name: BackendName; backend: Promise<Backend> } | null = null;
   private controller: AbortController | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private latest = 0;
@@ -64,6 +66,7 @@ export class Session {
       if (id !== this.latest || controller.signal.aborted) return this.finish(controller, { kind: 'cancelled' });
       try {
         const backend = await this.backendFor(cfg.backend);
+        this.events.onPlan?.(cfg, planRun(cfg, backend)); // throws LimitError before anything is built
         let clock = '', start = performance.now();
         const result = await runStep(cfg, backend, {
           signal: controller.signal,
@@ -94,7 +97,10 @@ export class Session {
     this.controller?.abort();
   }
 
-  /** The memory plan of `cfg` on its backend (opening it if needed). @throws LimitError with the numbers. */
+  /**
+   * The memory plan of `cfg` on its backend (opening it if needed; call it between runs: a plan for another backend
+   * than the running request's closes that request's backend). @throws LimitError with the numbers.
+   */
   async plan(cfg: RunConfig): Promise<MemorySummary> {
     return planRun(cfg, await this.backendFor(cfg.backend));
   }
@@ -111,18 +117,22 @@ export class Session {
     return outcome;
   }
 
-  private async backendFor(name: BackendName): Promise<Backend> {
+  /** The open backend for `name`, opening it once (concurrent callers share the opening). */
+  private backendFor(name: BackendName): Promise<Backend> {
     if (this.opened?.name !== name) {
       this.closeBackend();
-      const o = await this.open(name);
-      this.opened = { name, backend: o.backend };
-      this.events.onBackend?.(o.backend, o.notice);
+      const backend = this.open(name).then((o) => {
+        this.events.onBackend?.(o.backend, o.notice);
+        return o.backend;
+      });
+      this.opened = { name, backend };
     }
     return this.opened.backend;
   }
 
   private closeBackend(): void {
-    this.opened?.backend.destroy();
+    const opened = this.opened;
     this.opened = null;
+    void opened?.backend.then((b) => b.destroy(), () => {});
   }
 }

@@ -130,8 +130,6 @@ let keepUrl = false;
  * progress (null before one). */
 let requested: RunConfig | null = null;
 let progress: RunProgress | null = null;
-/** The config whose memory plan is shown (or being fetched). */
-let planned: RunConfig | null = null;
 
 /**
  * The summary line: what is running (its network and progress) while busy, else the result shown (or, with none,
@@ -157,22 +155,12 @@ function setBusy(busy: boolean): void {
   renderSummary();
 }
 
-/** A progress report of the run in progress; on a run's first report, fetch and show its memory plan. */
+/** A progress report of the run in progress. */
 function onProgress(p: RunProgress): void {
   progress = p;
   state.progress = { phase: p.phase, layer: p.layer, done: p.done, total: p.total };
   if (state.busy) progressView.show(p);
   renderSummary();
-  if (p.config !== planned) {
-    // The Session has this run's backend open now, so plan() opens nothing (it would race the run's own opening).
-    const cfg = p.config;
-    planned = cfg;
-    progressView.showPlan(null);
-    session.plan(cfg).then(
-      (m) => { if (planned === cfg && state.busy) progressView.showPlan(m); },
-      () => { /* a refused plan: the run fails with the same LimitError, shown in the error area */ },
-    );
-  }
 }
 
 function onOutcome(cfg: RunConfig, outcome: Outcome): void {
@@ -198,6 +186,7 @@ function onOutcome(cfg: RunConfig, outcome: Outcome): void {
 
 const session = new Session((name) => openBackend(name, navigator.gpu ?? null, 'This browser has no WebGPU'), {
   onProgress,
+  onPlan: (_cfg, plan) => progressView.showPlan(plan),
   onBackend: (_backend, notice) => showNotice(notice),
 });
 const requests = new RunRequests(session, {
@@ -210,7 +199,6 @@ const requests = new RunRequests(session, {
   onIdle: () => {
     progress = null;
     state.progress = null;
-    planned = null;
     setBusy(false);
   },
 });
