@@ -1,7 +1,7 @@
 // stats.wgsl — per-tensor statistics, reduced on the GPU; no statistic depends on the order of the elements or on
 // any single element chosen as a pivot.
 //
-// Two passes over each tensor, each a partial kernel plus tree merges (defines PASS2, MERGE):
+// Two passes over each tensor, each a partial kernel plus merge levels (defines PASS2, MERGE); one thread per item:
 //   pass 1 (Moments):  count, zeros, NaNs, ±∞ (by bit pattern), min and max (integer keys of the bits, so exact,
 //                      subnormals included), and over finite x, with E the exponent of max|x| (2^E ≤ max|x| < 2^(E+1)),
 //                      s1 = Σ x·2^-E and s2 = Σ (x·2^-E)²; each x is decoded from its bits as ±m·2^k (m < 2^24), so
@@ -14,20 +14,20 @@
 //                      variance", eq. 1.2, with t1 as its correction term (eq. 1.7).
 // The CPU (src/stats/stats.ts statsFromMoments) forms mean = 2^(E+1)(c + t1/n), std = 2^(E+1)·√(t2/n − (t1/n)²),
 // rms = 2^E·√(s2/n), l2 = 2^E·√s2.
-// Error: every float sum is a chain of at most 16 additions per thread, then a tree of depth 6 per workgroup and
-// depth 6 per merge level (≤ 3 levels up to 2^28 elements): ≤ 40 roundings of ≤ 1 ulp each on any path, so sums of
-// non-negative terms (s2, t2) are within 40·2^-23 = 4.8e-6 relative and signed sums within that of Σ|·|: rms and
-// std within 2.4e-6 relative, mean within 4.8e-6·rms (and 4.8e-6·std around the centre).
+// Error: every float sum is a chain of at most 32 additions (a work item's elements), then a pairwise cascade of
+// depth 6 per merge level (≤ 4 levels up to 2^28 elements): ≤ 56 roundings of ≤ 1 ulp each on any path, so sums of
+// non-negative terms (s2, t2) are within 56·2^-23 = 6.7e-6 relative and signed sums within that of Σ|·|: rms and
+// std within 3.4e-6 relative, mean within 6.7e-6·rms (and 6.7e-6·std around the centre).
 //
 // Records: Moments {count, zeros, nans, infs, min_key, max_key, e, centre, s1, s2, _, _} (48 bytes), Centred {t1, t2}.
-// Work items (partials): {start, end, tensor, out}: elements [start, end) of the data binding → record out.
+// Work items (partials): {start, end, tensor, out}: elements [start, end) (≤ 32) of the data binding → record out.
 // Merge items: {first, count, out, _}: records [first, first + count) (count ≤ 64, one tensor) → record out.
 // Records [0, params.results) are the tensors' results (record t for tensor t); an item writing there is final.
 // Bindings (pass 1 partial): 0 data (read), 1 work (read), 2 moments (read_write), 3 params.
 // Bindings (pass 2 partial): 0 data (read), 1 work (read), 2 moments (read), 3 centred (read_write), 4 params.
 // Bindings (merges):         0 merge items (read), 1 moments or centred (read_write), 2 params.
 // Params {first, count, results, _}: items [first, first + count); results = the number of tensors.
-// Dispatch: one workgroup of 64 per item, folded into (x, y); workgroups past the end return at once.
+// Dispatch: ceil(count/64) workgroups of 64 threads, one item each, folded into (x, y); threads past the end return.
 
 struct Moments {
   count: u32, zeros: u32, nans: u32, infs: u32,
@@ -39,9 +39,6 @@ struct Params { first: u32, count: u32, results: u32, pad: u32 }
 struct WorkItem { start: u32, end: u32, tensor: u32, out: u32 }
 struct MergeItem { first: u32, count: u32, out: u32, pad: u32 }
 
-const WG: u32 = 64u;
-// Elements per thread of a partial work item (STATS_CHUNK = 16·64 in memory-plan.ts).
-const PER_THREAD: u32 = 16u;
 // Exponent of an empty record: 2^NO_VALUES is 0 wherever it is used.
 const NO_VALUES: i32 = -1000;
 
@@ -92,37 +89,51 @@ fn with_centre(m: Moments) -> Moments {
   return r;
 }
 
+// One thread per item, at every level: no workgroup memory, no barrier (a barrier costs more than a small
+// tensor's whole reduction on a software adapter), and a tensor of a few elements costs one thread, not a workgroup.
+const WG: u32 = 64u;
+
 #if ${MERGE}
 @group(0) @binding(0) var<storage, read> items: array<vec4<u32>>;
 #if ${PASS2}
+alias Record = vec2<f32>;
 @group(0) @binding(1) var<storage, read_write> records: array<vec2<f32>>;
-var<workgroup> shared_r: array<vec2<f32>, WG>;
 fn empty_record() -> vec2<f32> { return vec2<f32>(0.0); }
 fn merge_records(a: vec2<f32>, b: vec2<f32>) -> vec2<f32> { return a + b; }
 fn finish(r: vec2<f32>) -> vec2<f32> { return r; }
 #else
+alias Record = Moments;
 @group(0) @binding(1) var<storage, read_write> records: array<Moments>;
-var<workgroup> shared_r: array<Moments, WG>;
 fn empty_record() -> Moments { return empty_moments(); }
 fn merge_records(a: Moments, b: Moments) -> Moments { return merge_moments(a, b); }
 fn finish(r: Moments) -> Moments { return with_centre(r); }
 #endif
 @group(0) @binding(2) var<uniform> p: Params;
 
+// A merge item {first, count ≤ 64, out, _}: records [first, first + count) merged by cascade summation (pairwise
+// order kept by a stack of log2(64) partial records: depth ≤ 6) into records[out].
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lix: u32) {
-  let w = workgroup_index(wid, nwg);
-  if (w >= p.count) { return; }  // uniform per workgroup
-  let item = items[p.first + w];  // MergeItem {first, count, out, _}
-  if (lix < item.y) { shared_r[lix] = records[item.x + lix]; } else { shared_r[lix] = empty_record(); }
-  for (var half = WG / 2u; half > 0u; half >>= 1u) {
-    workgroupBarrier();
-    if (lix < half) { shared_r[lix] = merge_records(shared_r[lix], shared_r[lix + half]); }
+  let w = workgroup_index(wid, nwg) * WG + lix;
+  if (w >= p.count) { return; }
+  let item = items[p.first + w];
+  var stack: array<Record, 7>;
+  var top = empty_record();
+  for (var i = 0u; i < item.y; i++) {
+    var v = records[item.x + i];
+    var level = 0u;
+    while (((i >> level) & 1u) == 1u) {
+      v = merge_records(stack[level], v);
+      level++;
+    }
+    stack[level] = v;
   }
-  if (lix == 0u) {
-    if (item.z < p.results) { records[item.z] = finish(shared_r[0]); } else { records[item.z] = shared_r[0]; }
+  // Fold the stack, smallest partial first.
+  for (var level = 0u; level < 7u; level++) {
+    if (((item.y >> level) & 1u) == 1u) { top = merge_records(stack[level], top); }
   }
+  if (item.z < p.results) { records[item.z] = finish(top); } else { records[item.z] = top; }
 }
 #else
 @group(0) @binding(0) var<storage, read> data: array<u32>;
@@ -131,43 +142,38 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 @group(0) @binding(2) var<storage, read> moments: array<Moments>;
 @group(0) @binding(3) var<storage, read_write> centred: array<vec2<f32>>;
 @group(0) @binding(4) var<uniform> p: Params;
-var<workgroup> shared_r: array<vec2<f32>, WG>;
 
+// A work item {start, end, tensor, out}: elements [start, end) (≤ STATS_CHUNK) of one tensor → centred[out].
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lix: u32) {
-  let w = workgroup_index(wid, nwg);
+  let w = workgroup_index(wid, nwg) * WG + lix;
   if (w >= p.count) { return; }
-  let item = work[p.first + w];  // WorkItem {start, end, tensor, out}
+  let item = work[p.first + w];
   let t = moments[item.z];
   let shift = -(t.e + 1);
   var acc = vec2<f32>(0.0);
-  for (var i = item.x + lix; i < item.y; i += WG) {
+  for (var i = item.x; i < item.y; i++) {
     let b = data[i];
     if ((b & 0x7f800000u) == 0x7f800000u) { continue; }  // NaN and ±∞ take no part in the moments
     let d = scaled(b, decode(b), shift) - t.centre;
     acc += vec2<f32>(d, d * d);
   }
-  shared_r[lix] = acc;
-  for (var half = WG / 2u; half > 0u; half >>= 1u) {
-    workgroupBarrier();
-    if (lix < half) { shared_r[lix] += shared_r[lix + half]; }
-  }
-  if (lix == 0u) { centred[item.w] = shared_r[0]; }
+  centred[item.w] = acc;
 }
 #else
 @group(0) @binding(2) var<storage, read_write> moments: array<Moments>;
 @group(0) @binding(3) var<uniform> p: Params;
-var<workgroup> shared_r: array<Moments, WG>;
 
+// A work item {start, end, tensor, out}: elements [start, end) (≤ STATS_CHUNK) of one tensor → moments[out].
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lix: u32) {
-  let w = workgroup_index(wid, nwg);
+  let w = workgroup_index(wid, nwg) * WG + lix;
   if (w >= p.count) { return; }
-  let item = work[p.first + w];  // WorkItem {start, end, tensor, out}
+  let item = work[p.first + w];
   var m = empty_moments();
-  for (var i = item.x + lix; i < item.y; i += WG) {
+  for (var i = item.x; i < item.y; i++) {
     let b = data[i];
     m.count += 1u;
     if ((b & 0x7f800000u) == 0x7f800000u) {
@@ -190,14 +196,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     m.s1 += x;
     m.s2 += x * x;
   }
-  shared_r[lix] = m;
-  for (var half = WG / 2u; half > 0u; half >>= 1u) {
-    workgroupBarrier();
-    if (lix < half) { shared_r[lix] = merge_moments(shared_r[lix], shared_r[lix + half]); }
-  }
-  if (lix == 0u) {
-    if (item.w < p.results) { moments[item.w] = with_centre(shared_r[0]); } else { moments[item.w] = shared_r[0]; }
-  }
+  if (item.w < p.results) { moments[item.w] = with_centre(m); } else { moments[item.w] = m; }
 }
 #endif
 #endif

@@ -15,14 +15,15 @@
  *   dA, dZ, dW, db  rings of R = G + 1 slots (layer l in slot l mod R), whose statistics are reduced every G
  *              layers; with keepAll, one slot per layer.
  *   y, labels (u32), loss   targets (n^[L], m), labels (m), per-example loss (m).
- * Statistics: results records for every tensor (6L + 1), reduced group by group (G layers) by reduction-plan.ts.
+ * Statistics: results records for every tensor (6L + 1), reduced group by group (G layers) by reduction-plan.ts,
+ * with scratch records for a group's work items (one per STATS_CHUNK elements) and merges.
  */
 import { LimitError, type MemorySummary } from '../backend';
 import type { MemoryOptions, NetworkShape } from '../../model/network';
 import { CENTRED_BYTES, MOMENTS_BYTES } from '../../stats/stats';
 import { ceilDiv, foldWorkgroups } from './dispatch';
 import { WORKGROUP } from './kernels';
-import { STATS_CHUNK } from './reduction-plan';
+import { STATS_CHUNK, STATS_WORKGROUP } from './reduction-plan';
 
 export type KindName = 'W' | 'b' | 'z' | 'act0' | 'act1' | 'ckpt' | 'out' | 'dA' | 'dZ' | 'dW' | 'db' | 'y' | 'labels' | 'loss';
 export const KIND_NAMES: readonly KindName[] = ['W', 'b', 'z', 'act0', 'act1', 'ckpt', 'out', 'dA', 'dZ', 'dW', 'db', 'y', 'labels', 'loss'];
@@ -156,8 +157,9 @@ function layout(shape: NetworkShape, memory: MemoryOptions, limits: EngineLimits
   };
   // Scratch records of one group's reduction (at most 3G + 1 tensors): their chunks, plus the merge outputs
   // (fewer than the chunks).
-  const groupElements = G * (2 * maxNM + maxW) + maxNM;
-  const statsRecords = 6 * L + 1 + 2 * (ceilDiv(groupElements, STATS_CHUNK) + 3 * G + 1);
+  // (Without checkpoints the forward tensors of all L layers join the last group.)
+  const groupElements = (G + (s < L ? G : L)) * (2 * maxNM + maxW) + maxNM;
+  const statsRecords = 6 * L + 1 + 2 * (ceilDiv(groupElements, STATS_CHUNK) + 6 * L + 1);
   const kindBytes = Object.values(kinds).reduce((t, k) => t + k.pages.reduce((a, b) => a + b, 0), 0);
   return { L, s, G, R, kinds, statsRecords, totalBytes: kindBytes + statsBytes(statsRecords) };
 }
@@ -198,7 +200,7 @@ export function planMemory(shape: NetworkShape, memory: MemoryOptions, limits: E
     foldWorkgroups(ceilDiv(n[l] * m, WORKGROUP.elementwise), maxDim, `a^[${l}] = g(z)`);
     foldWorkgroups(ceilDiv(n[l] * n[l - 1], WORKGROUP.elementwise), maxDim, `W^[${l}] drawn`);
   }
-  foldWorkgroups(ceilDiv(plan.G * (2 * maxNM + maxW) + maxNM, STATS_CHUNK) + 3 * plan.G + 1, maxDim, 'statistics');
+  foldWorkgroups(ceilDiv(ceilDiv(2 * L * (2 * maxNM + maxW) + maxNM, STATS_CHUNK) + 6 * L + 1, STATS_WORKGROUP), maxDim, 'statistics');
   return plan;
 }
 

@@ -6,10 +6,12 @@
  */
 import { ceilDiv } from './dispatch';
 
-/** Elements of one partial work item: 64 threads × 16 elements (PER_THREAD in shaders/stats.wgsl). */
-export const STATS_CHUNK = 1024;
-/** Records merged by one workgroup of the merge kernel (its 64 threads). */
+/** Elements of one partial work item (one thread of shaders/stats.wgsl). */
+export const STATS_CHUNK = 32;
+/** Records merged by one merge item (one thread, a cascade of depth 6). */
 export const MERGE_FAN_IN = 64;
+/** Threads per workgroup of the statistics kernels: a dispatch of n items has ceil(n / STATS_WORKGROUP) workgroups. */
+export const STATS_WORKGROUP = 64;
 
 /** A tensor to reduce: `count` elements from element `start` of source buffer `source` (an index of the caller's). */
 export interface ReducedTensor {

@@ -7,7 +7,8 @@
 import { CENTRED_BYTES, decodeMoments, MOMENTS_BYTES, type Moments } from '../../stats/stats';
 import { kernels } from './kernels';
 import type { Dispatch, Recorder } from './recorder';
-import type { ReductionPlan } from './reduction-plan';
+import { STATS_WORKGROUP, type ReductionPlan } from './reduction-plan';
+import { ceilDiv } from './dispatch';
 
 /** Moments and Centred records: results [0, results), scratch after. */
 export interface StatsRecords {
@@ -44,11 +45,12 @@ export async function reductionDispatches(rec: Recorder, plan: ReductionPlan, so
       const bindings = pass2
         ? [data, { buffer: work }, { buffer: records.moments }, { buffer: records.centred }, param(src.firstWork, src.numWork)]
         : [data, { buffer: work }, { buffer: records.moments }, param(src.firstWork, src.numWork)];
-      dispatches.push(rec.dispatch(pass2 ? kernels.statsCentred() : kernels.statsPartial(), `${label} ${name} source ${src.source}`, bindings, src.numWork));
+      dispatches.push(rec.dispatch(pass2 ? kernels.statsCentred() : kernels.statsPartial(), `${label} ${name} source ${src.source}`, bindings,
+        ceilDiv(src.numWork, STATS_WORKGROUP)));
     }
     for (const [i, level] of plan.levels.entries()) {
       dispatches.push(rec.dispatch(kernels.statsMerge(pass2), `${label} ${name} merge ${i + 1}`,
-        [{ buffer: merges! }, { buffer: pass2 ? records.centred : records.moments }, param(level.first, level.count)], level.count));
+        [{ buffer: merges! }, { buffer: pass2 ? records.centred : records.moments }, param(level.first, level.count)], ceilDiv(level.count, STATS_WORKGROUP)));
     }
   }
   return Promise.all(dispatches);
