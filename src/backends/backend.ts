@@ -93,6 +93,12 @@ export interface Backend {
   /** Measured milliseconds per step unit (a forward or backward layer) of the last step, or null (none yet, or CPU). */
   readonly lastMsPerUnit: number | null;
   /**
+   * The kernels chosen by measurement on this adapter so far, one line per product shape class, e.g.
+   * "forward 128×64×128 → registers 8×8 (tile 32×32), measured 4.1 ms (tiled 64×64 6.0 ms, …)"; measured marks the
+   * ones measured in this process (others came from the store). Empty for the CPU backend.
+   */
+  kernelReport(): { line: string; measured: boolean }[];
+  /**
    * The memory plan of a network on this backend, allocating nothing.
    * @throws LimitError naming the limit (a device limit, or the memory budget) with the numbers.
    */

@@ -18,6 +18,7 @@ import { estimateStepMs, formatBytes, formatPlan, planJson } from './plan';
 import { progressView, type ProgressView } from './progress';
 import { onStopSignals, STOP_SIGNALS } from './signals';
 import { formatReport } from './table';
+import { fileStore, kernelsPath } from './kernel-store';
 import { recordTiming, timingOf, timingsPath } from './timings';
 
 const EXIT_OK = 0;
@@ -48,7 +49,7 @@ async function open(name: BackendName): Promise<OpenedBackend> {
   const { openBackend } = await import('../backends/open');
   const { nodeGpu } = await import('../backends/webgpu/node-gpu');
   const { gpu, reason } = name === 'webgpu' ? await nodeGpu() : { gpu: null, reason: null };
-  return openBackend(name, gpu, reason ?? undefined);
+  return openBackend(name, gpu, reason ?? undefined, fileStore(kernelsPath(process.env)));
 }
 
 /** The flags as a config, with a notice for init flags the chosen init does not read. @throws on bad input. */
@@ -126,6 +127,10 @@ async function run(session: Session, opened: { backend: Backend | null }, cfg: R
   if (outcome.kind === 'failed') return fail(outcome.error);
   if (outcome.kind === 'cancelled') return fail(new Error('the run was cancelled'));
   const result = outcome.result;
+  const measured = opened.backend?.kernelReport().filter((k) => k.measured) ?? [];
+  if (measured.length > 0) {
+    process.stderr.write(`gradscope: notice: kernels measured on this adapter (kept in ${kernelsPath(process.env)}): ${measured.map((k) => k.line).join('; ')}\n`);
+  }
   const msPerUnit = result.backend === 'webgpu' ? measuredMsPerUnit(opened.backend) : null;
   if (msPerUnit !== null) {
     recordTiming(timingsPath(process.env), { adapter: result.adapter, msPerUnit, measuredAt: new Date().toISOString() });

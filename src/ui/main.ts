@@ -4,8 +4,9 @@
  * and failed runs to the error area while the last complete result stays on screen.
  */
 import './style.css';
-import { LimitError } from '../backends/backend';
+import { LimitError, type Backend } from '../backends/backend';
 import { openBackend } from '../backends/open';
+import type { ChoiceStore } from '../backends/webgpu/kernel-choice';
 import { ConfigError, quoteValue, resolveConfig, resolveConfigAll, type FieldName, type RawConfig, type RunConfig } from '../model/config';
 import { TENSOR_NAMES, type TensorName } from '../model/network';
 import { toJson, type RunResult } from '../model/result';
@@ -109,8 +110,14 @@ function describeConfig(c: RunConfig): string {
     + `${c.range === 'extended' ? ' · extended range' : ''}`;
 }
 
+/** The backend the session opened last (for its kernel report). */
+let openedBackend: Backend | null = null;
+
 function showResult(r: RunResult): void {
   el.adapter.textContent = `${r.backend} · ${r.adapter}`;
+  // Which kernels this adapter measured fastest for the network's products (hover the adapter).
+  const kernels = openedBackend?.kernelReport().map((k) => k.line) ?? [];
+  el.adapter.title = kernels.length > 0 ? `kernels chosen by measurement on this adapter:\n${kernels.join('\n')}` : 'backend · adapter';
   el.stepTime.textContent = `step ${formatMs(r.stepMs)}`;
   const f = r.firstNonFinite, z = r.firstAllZero;
   el.nonFinite.textContent = f ? `first non-finite: ${f.tensor} at layer ${f.layer}` : 'all values finite';
@@ -184,10 +191,19 @@ function onOutcome(cfg: RunConfig, outcome: Outcome): void {
   renderSummary();
 }
 
-const session = new Session((name) => openBackend(name, navigator.gpu ?? null, 'This browser has no WebGPU'), {
+/** Kernel choices measured on this browser's adapter persist in localStorage (one key per adapter and shape class). */
+const kernelStore: ChoiceStore = {
+  get: (key) => { try { return localStorage.getItem(`gradscope.kernels ${key}`); } catch { return null; } },
+  set: (key, value) => { try { localStorage.setItem(`gradscope.kernels ${key}`, value); } catch { /* storage full or denied: measure again next time */ } },
+};
+
+const session = new Session((name) => openBackend(name, navigator.gpu ?? null, 'This browser has no WebGPU', kernelStore), {
   onProgress,
   onPlan: (_cfg, plan) => progressView.showPlan(plan),
-  onBackend: (_backend, notice) => showNotice(notice),
+  onBackend: (backend, notice) => {
+    openedBackend = backend;
+    showNotice(notice);
+  },
 });
 const requests = new RunRequests(session, {
   onStart: (cfg) => {

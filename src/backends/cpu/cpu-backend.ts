@@ -39,6 +39,10 @@ export class CpuBackend implements Backend {
   readonly name = 'cpu' as const;
   readonly adapter = 'cpu (float64 reference)';
   readonly lastMsPerUnit = null;
+
+  kernelReport(): { line: string; measured: boolean }[] {
+    return [];
+  }
   private problem: Problem | null = null;
   private W: Float32Array[] = [];
   private b: Float32Array[] = [];

@@ -60,6 +60,8 @@ export class NetworkProgram {
   private readonly rec: Recorder;
   /** The step's units, in order. */
   readonly units: Unit[] = [];
+  /** The reduction of W's statistics, run once the weights are drawn (W does not change during a step). */
+  private weightStats: Promise<Dispatch[]> | null = null;
   private records: StatsRecords | null = null;
   private readback: StatsReadback | null = null;
   /** The extended range's scales (shaders/scales.wgsl), or null in the float32 range. */
@@ -250,9 +252,11 @@ export class NetworkProgram {
       const a = activationSlot(this.plan, l);
       g.tensors.push(
         this.source('z', zSlot(this.plan, l), n[l] * m, resultIndex('z', l), g.buffers),
-        this.source(a.kind, a.index, n[l] * m, resultIndex('a', l), g.buffers),
-        this.source('W', l - 1, n[l] * n[l - 1], resultIndex('W', l), g.buffers));
+        this.source(a.kind, a.index, n[l] * m, resultIndex('a', l), g.buffers));
     };
+    // W does not change during a step: its statistics are reduced once, when the weights are drawn.
+    const weightGroup: Group = { tensors: [], buffers: [], after: 0, top: 0 };
+    for (let l = 1; l <= L; l++) weightGroup.tensors.push(this.source('W', l - 1, n[l] * n[l - 1], resultIndex('W', l), weightGroup.buffers));
     if (s < L) {
       for (let lo = 1; lo <= L; lo += Math.min(G, s)) {
         const g: Group = { tensors: [], buffers: [], after: Math.min(L, lo + Math.min(G, s) - 1), top: lo };
@@ -272,11 +276,12 @@ export class NetworkProgram {
       }
     }
     lastGroup.tensors.push(this.source('loss', 0, m, T - 1, lastGroup.buffers));
-    const reductions = [...forwardGroups, ...backwardGroups].map((g) => ({ g, plan: planReduction(g.tensors, T) }));
+    const reductions = [...forwardGroups, ...backwardGroups, weightGroup].map((g) => ({ g, plan: planReduction(g.tensors, T) }));
     this.records = statsRecords(this.rec, T, Math.max(...reductions.map((r) => r.plan.records)));
     this.readback = new StatsReadback(this.rec, this.records, this.scales);
     const statsOf = new Map<Group, Promise<Dispatch[]>>(reductions.map(({ g, plan }, i) =>
       [g, reductionDispatches(this.rec, plan, g.buffers, this.records!, `stats group ${i}`)]));
+    this.weightStats = statsOf.get(weightGroup)!;
 
     const pause = buildPauser(control, 2 * L);
     for (let l = 1; l <= L; l++) {
@@ -385,6 +390,11 @@ export class NetworkProgram {
     // No bias: an exponent below every scale, so the forward matmul's t = max(S_a, e_b) is S_a.
     const e = b === 0 ? -1_000_000 : Math.floor(Math.log2(b));
     this.device.queue.writeBuffer(this.scales, 0, Int32Array.of(e));
+  }
+
+  /** The unit that reduces W's statistics (after the weights are drawn, before the next step reads them back). */
+  async weightStatsUnit(): Promise<Unit> {
+    return { phase: 'init', layer: this.plan.L, dispatches: await this.weightStats! };
   }
 
   /** Copy the statistics results (and the scales) into the readback buffer (the last encoder of a step). */

@@ -10,7 +10,7 @@ import type { LayerReport, StepResult } from '../../model/result';
 import { scaleStats, statsFromMoments, type Moments, type Stats } from '../../stats/stats';
 import { planMemory, summarize, type EngineLimits } from './memory-plan';
 import { PipelineCache } from './pipelines';
-import { KernelChooser } from './kernel-choice';
+import { KernelChooser, kernelName, type ChoiceStore } from './kernel-choice';
 import { NetworkProgram, resultIndex } from './program';
 import { runUnits } from './runner';
 
@@ -79,18 +79,19 @@ export class WebGpuBackend implements Backend {
   /** The matmul kernel of each product shape, measured on this adapter (kernel-choice.ts). */
   chooser: KernelChooser;
 
-  private constructor(readonly device: GPUDevice, readonly adapter: string) {
+  private constructor(readonly device: GPUDevice, readonly adapter: string, readonly software: boolean, kernels?: ChoiceStore) {
     this.cache = new PipelineCache(device);
-    this.chooser = new KernelChooser(device, this.cache, adapter);
+    this.chooser = new KernelChooser(device, this.cache, adapter, kernels);
     device.lost.then((info) => { this.lost = info.message || info.reason; });
   }
 
   /**
    * Request an adapter and a device with the adapter's largest buffer limits.
    * @param gpu navigator.gpu, or Dawn's GPU object in Node
+   * @param kernels where measured kernel choices persist (default: memory, for the life of the process)
    * @throws GpuError if no adapter or device is available
    */
-  static async create(gpu: GPU): Promise<WebGpuBackend> {
+  static async create(gpu: GPU, kernels?: ChoiceStore): Promise<WebGpuBackend> {
     const adapter = await gpu.requestAdapter();
     if (!adapter) throw new GpuError('no WebGPU adapter found');
     const device = await adapter.requestDevice({
@@ -102,7 +103,9 @@ export class WebGpuBackend implements Backend {
     });
     const info = adapter.info;
     const name = [info.vendor, info.architecture, info.device, info.description].filter((s) => s).join(' ') || 'unknown adapter';
-    return new WebGpuBackend(device, name);
+    // A software adapter: the fallback adapter, or SwiftShader (which some browsers do not flag as fallback).
+    const software = (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter === true || /swiftshader/i.test(name);
+    return new WebGpuBackend(device, name, software, kernels);
   }
 
   /** The limits memory plans are checked against. */
@@ -179,7 +182,7 @@ export class WebGpuBackend implements Backend {
         last = performance.now();
       }
     }
-    await runUnits(this.device, await program.initUnits(spec, onHost), control);
+    await runUnits(this.device, [...await program.initUnits(spec, onHost), await program.weightStatsUnit()], control);
     program.writeBiasExponent(spec.bias);
   }
 
@@ -209,6 +212,16 @@ export class WebGpuBackend implements Backend {
       layers.push({ layer: l, fanIn: n[l - 1], fanOut: n[l], z: at('z'), a: at('a'), dA: at('dA'), dZ: at('dZ'), W: at('W'), dW: at('dW') });
     }
     return { loss: stats[stats.length - 1].mean, layers };
+  }
+
+  kernelReport(): { line: string; measured: boolean }[] {
+    return [...this.chooser.choices.values()].map((c) => {
+      const others = c.timings.filter((t) => t.kernel !== kernelName(c.kernel)).map((t) => `${t.kernel} ${t.ms.toPrecision(3)} ms`);
+      const mine = c.timings.find((t) => t.kernel === kernelName(c.kernel));
+      const rejected = c.rejected.map((r) => `${r.kernel} rejected, error ${r.error.toPrecision(2)}`);
+      const detail = mine ? `, measured ${mine.ms.toPrecision(3)} ms (${[...others, ...rejected].join(', ')})` : ' (chosen earlier on this adapter)';
+      return { line: `${c.shape} → ${kernelName(c.kernel)}${detail}`, measured: mine !== undefined };
+    });
   }
 
   async readTensors(): Promise<Tensors> {
