@@ -31,6 +31,9 @@ const CASES: RawConfig[] = [
   { activation: 'tanh', depth: 12, width: 65, input: 'digits', batch: 33, init: 'xavier_normal', loss: 'softmax-xent' },
   { activation: 'relu', depth: 12, width: 17, input: 'digits', batch: 65, init: 'kaiming_uniform', loss: 'mse' },
   { activation: 'tanh', depth: 5, width: 127, input: 'gaussian', inputDim: 3, outputDim: 1, batch: 3, init: 'orthogonal', gain: 5 / 3, loss: 'sum' },
+  // Per-layer widths (fan-in ≠ fan-out): the hourglass preset's shape, Glorot's 2/(fan_in + fan_out).
+  { preset: 'hourglass', batch: 17 },
+  { widths: '5,33,3,65,2', input: 'gaussian', batch: 9, activation: 'relu', init: 'lecun_uniform', loss: 'mse' },
 ];
 
 describe('WebGPU network vs float64 CPU reference', () => {

@@ -50,6 +50,7 @@ const FIELD_HELP: Readonly<Record<FieldName, { arg: string; text: string }>> = {
   seed: { arg: 'k', text: 'seed of the weights and the batch' },
   backend: { arg: 'name', text: 'webgpu (Dawn in Node) falls back to cpu, with a notice, where WebGPU is missing' },
   range: { arg: 'name', text: 'float32 computes as a float32 network would; extended carries a power-of-two scale per tensor, so magnitudes beyond float32 (1.5^10000) are represented' },
+  widths: { arg: 'n0,…,nL', text: 'every width n^[0..L] (as TensorFlow Playground\'s networkShape), e.g. 64,256,256,16,16,256,256,10: fan-in and fan-out then differ, so Glorot, LeCun and He differ; decides --depth, --input-dim, --output-dim' },
   memory: { arg: 'MiB', text: 'device memory budget; activations are recomputed from checkpoints every ~√L layers when they do not fit, and a network that still does not fit is refused' },
 };
 

@@ -68,6 +68,11 @@ export interface RunConfig {
   range: Range;
   /** Device memory budget in MiB (2^20 bytes); activations are recomputed from checkpoints when they do not fit. */
   memory: number;
+  /**
+   * Every width n^[0..L] (as TensorFlow Playground's networkShape), or null for depth/width/inputDim/outputDim.
+   * When given it decides them: depth = its length − 1, inputDim = n^[0], outputDim = n^[L], width = n^[1].
+   */
+  widths: number[] | null;
 }
 
 /** What a user types for a gain of null: the init's default gain. */
@@ -76,7 +81,7 @@ export const DEFAULT_GAIN = 'default';
 /** A field the user can set, with its CLI flag and its allowed values. */
 interface FieldSpec {
   flag: string;
-  kind: 'int' | 'number' | 'nullableNumber' | 'enum';
+  kind: 'int' | 'number' | 'nullableNumber' | 'enum' | 'widths';
   min?: number;
   max?: number;
   values?: readonly string[];
@@ -108,6 +113,7 @@ export const FIELDS: Readonly<Record<Exclude<keyof RunConfig, 'preset'>, FieldSp
   backend: { flag: '--backend', kind: 'enum', values: BACKENDS },
   range: { flag: '--range', kind: 'enum', values: RANGES },
   memory: { flag: '--memory', kind: 'int', min: 16, max: 1_048_576 },
+  widths: { flag: '--widths', kind: 'widths', min: 1, max: MAX_WIDTH },
 };
 
 export type FieldName = keyof typeof FIELDS;
@@ -195,6 +201,7 @@ export const DEFAULT_CONFIG: RunConfig = {
   backend: 'webgpu',
   range: 'float32',
   memory: 2048,
+  widths: null,
 };
 
 const digits50 = { input: 'digits', depth: 50, width: 128, loss: 'softmax-xent', gain: null } as const;
@@ -209,6 +216,7 @@ export const PRESETS: Readonly<Record<string, Partial<RunConfig>>> = {
   'relu-xavier': { ...digits50, activation: 'relu', init: 'xavier_normal' },
   'tanh-xavier': { ...digits50, activation: 'tanh', init: 'xavier_normal' },
   'tanh-large': { ...digits50, activation: 'tanh', init: 'normal', mean: 0, std: 1 },
+  hourglass: { input: 'digits', widths: [64, 256, 256, 16, 16, 256, 256, 10], activation: 'relu', init: 'xavier_normal', loss: 'softmax-xent', gain: null },
   'seed-explode': { ...linearSeed, gain: 1.5 },
   'seed-vanish': { ...linearSeed, gain: 0.5 },
 };
@@ -226,6 +234,7 @@ export function allowedValues(name: FieldName): string {
   if (spec.kind === 'enum') return `one of ${spec.values!.join(', ')}`;
   const range = `${spec.min}..${spec.max}`;
   if (spec.kind === 'int') return `an integer in ${range}`;
+  if (spec.kind === 'widths') return `a list n^[0],…,n^[L] of 2..${MAX_DEPTH + 1} integers in ${range}, comma-separated (e.g. 64,256,32,10), or empty`;
   return `a number in ${range}${spec.kind === 'nullableNumber' ? ` or "${DEFAULT_GAIN}"` : ''}`;
 }
 
@@ -241,6 +250,7 @@ function parseField(name: FieldName, raw: unknown): RunConfig[FieldName] {
     return v as RunConfig[FieldName];
   }
   if (spec.kind === 'nullableNumber' && (raw === null || raw === '' || raw === DEFAULT_GAIN)) return null;
+  if (spec.kind === 'widths') return parseWidths(raw);
   // Only a number or a plain decimal string is a number: Number(null), Number(true), Number([]) would give 0 or 1,
   // and Number('0x10') 16.
   const text = typeof raw === 'string' ? raw.trim() : raw;
@@ -248,6 +258,26 @@ function parseField(name: FieldName, raw: unknown): RunConfig[FieldName] {
   const ok = spec.kind === 'int' ? Number.isInteger(v) : Number.isFinite(v);
   if (!ok || v < spec.min! || v > spec.max!) throw new ConfigError(name, `must be ${allowedValues(name)}`, raw);
   return v;
+}
+
+/**
+ * A list of widths n^[0..L]: an array of numbers or a comma-separated string ("64,256,32,10"); null or empty for none.
+ * @throws ConfigError naming the first bad entry (its position and value) and the allowed values.
+ */
+function parseWidths(raw: unknown): number[] | null {
+  if (raw === null || raw === '' || raw === DEFAULT_GAIN) return null;
+  const entries: unknown[] = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : [raw];
+  if (entries.length < 2 || entries.length > MAX_DEPTH + 1) {
+    throw new ConfigError('widths', `must be ${allowedValues('widths')} (${entries.length} given)`, raw);
+  }
+  return entries.map((e, i) => {
+    const text = typeof e === 'string' ? e.trim() : e;
+    const v = typeof text === 'number' ? text : typeof text === 'string' && /^\d+$/.test(text) ? Number(text) : NaN;
+    if (!Number.isInteger(v) || v < 1 || v > MAX_WIDTH) {
+      throw new ConfigError('widths', `entry ${i} (n^[${i}]) must be an integer in 1..${MAX_WIDTH}`, e);
+    }
+    return v;
+  });
 }
 
 /**
@@ -298,6 +328,20 @@ export function resolveConfigAll(raw: RawConfig): ResolvedConfig {
       errors.push(e);
     }
   }
+  const scalars = (['depth', 'width', 'inputDim', 'outputDim'] as const).filter((f) => explicit.has(f));
+  if (cfg.widths && !explicit.has('widths') && scalars.length > 0) cfg.widths = null; // a preset's list yields to --depth etc.
+  if (cfg.widths && explicit.has('widths')) {
+    const w = cfg.widths;
+    const derived = { depth: w.length - 1, inputDim: w[0], outputDim: w[w.length - 1], width: w.length > 2 ? w[1] : cfg.width };
+    const conflict = scalars.find((f) => cfg[f] !== derived[f] && !(f === 'width' && w.slice(1, -1).includes(cfg.width)));
+    if (conflict) errors.push(new ConfigError('widths', `decides ${FIELDS[conflict].flag} (${derived[conflict]} from the list): give one or the other`, raw.widths));
+  }
+  if (cfg.widths) {
+    // The list decides the shape; the scalar fields follow it (and are shown so).
+    const w = cfg.widths;
+    cfg = { ...cfg, depth: w.length - 1, inputDim: w[0], outputDim: w[w.length - 1], width: w.length > 2 ? w[1] : cfg.width };
+    for (const f of ['depth', 'inputDim', 'outputDim'] as const) explicit.add(f);
+  }
   const base = cfg.preset === 'custom' ? DEFAULT_CONFIG : { ...DEFAULT_CONFIG, ...PRESETS[cfg.preset] };
   const rule = (e: ConfigError, reset: readonly FieldName[]) => {
     errors.push(e);
@@ -326,8 +370,9 @@ export function resolveConfigAll(raw: RawConfig): ResolvedConfig {
   return { cfg, errors };
 }
 
-/** Widths n^[0..L] of a config: n^[0] = inputDim, n^[1..L-1] = width, n^[L] = outputDim. */
+/** Widths n^[0..L] of a config: its widths list, else n^[0] = inputDim, n^[1..L-1] = width, n^[L] = outputDim. */
 export function widthsOf(cfg: RunConfig): number[] {
+  if (cfg.widths) return [...cfg.widths];
   const widths = [cfg.inputDim];
   for (let l = 1; l < cfg.depth; l++) widths.push(cfg.width);
   widths.push(cfg.outputDim);
