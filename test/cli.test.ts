@@ -212,7 +212,7 @@ describe('gradscope CLI', () => {
     expect(left, 'processes left in the group').toEqual([]);
     expect(status).toBe(130);
     expect(ms, 'milliseconds from SIGINT to the exit of npm').toBeLessThan(1000);
-    expect(cliLines(stderr)).toEqual(['gradscope: interrupted (SIGINT): the run was cancelled and no output file was written']);
+    expect(cliLines(stderr)).toEqual(['gradscope: interrupted (SIGINT): the run was cancelled (a step writes no output file; training stops between two steps and reports the steps done)']);
     expect(stdout).toBe('');
     expect(existsSync(file)).toBe(false);
   });

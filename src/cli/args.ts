@@ -18,6 +18,8 @@ export interface CliArgs {
   allLayers: boolean;
   /** --plan: print the memory plan and an estimated step time, and run nothing. */
   plan: boolean;
+  /** --jsonl FILE (training): one JSON line per evaluation, written as the run goes; or null. */
+  jsonl: string | null;
 }
 
 /** The outcome of parsing: a run, or the help text (for --help). */
@@ -52,6 +54,15 @@ const FIELD_HELP: Readonly<Record<FieldName, { arg: string; text: string }>> = {
   range: { arg: 'name', text: 'float32 computes as a float32 network would; extended carries a power-of-two scale per tensor, so magnitudes beyond float32 (1.5^10000) are represented' },
   widths: { arg: 'n0,…,nL', text: 'every width n^[0..L] (as TensorFlow Playground\'s networkShape), e.g. 64,256,256,16,16,256,256,10: fan-in and fan-out then differ, so Glorot, LeCun and He differ; decides --depth, --input-dim, --output-dim' },
   memory: { arg: 'MiB', text: 'device memory budget; activations are recomputed from checkpoints every ~√L layers when they do not fit, and a network that still does not fit is refused' },
+  steps: { arg: 'N', text: 'train N steps on the digits (split once, seeded and stratified, into 1,437 train / 360 test; a minibatch of m per step); 0 = one step, no update' },
+  lr: { arg: 'eta', text: 'learning rate η' },
+  optimizer: { arg: 'name', text: 'sgd, momentum (SGD with momentum μ) or adam, with torch.optim\'s formulas' },
+  momentum: { arg: 'mu', text: 'momentum μ of --optimizer momentum' },
+  beta1: { arg: 'b1', text: 'β₁ of adam' },
+  beta2: { arg: 'b2', text: 'β₂ of adam' },
+  eps: { arg: 'e', text: 'ε of adam' },
+  weightDecay: { arg: 'lambda', text: 'L2 weight decay λ, added to the gradient of W and b (torch.optim\'s weight_decay)' },
+  evalEvery: { arg: 'K', text: 'measure loss and accuracy on the whole train and test parts every K steps (and at 0 and the last step)' },
 };
 
 const FIELD_NAMES = Object.keys(FIELDS) as FieldName[];
@@ -92,6 +103,8 @@ export function buildProgram(): Command {
   }
   program.addOption(new Option('--json <file>', 'write the result as JSON (the stable format documented in README, "JSON output")'));
   program.addOption(new Option('--csv <file>', 'write one CSV row per (layer, tensor): layer,fanIn,fanOut,tensor,count,mean,std,rms,l2,min,max,zeroFraction,nanCount,infCount'));
+  program.addOption(new Option('--jsonl <file>', 'training (--steps N): one JSON line per evaluation, appended as the run goes: '
+    + '{"step","train":{"loss","accuracy"},"test":{"loss","accuracy"},"elapsedMs"}'));
   program.addOption(new Option('--all-layers', 'print every layer (by default, for L > 60 only the first and last 20)'));
   program.addOption(new Option('--plan', 'print the memory plan (bytes per kind of tensor, total against --memory, checkpoints, '
     + 'dispatches) and the step time estimated from the last run on this adapter, and run nothing; with --json FILE '
@@ -115,7 +128,7 @@ function explain(message: string): string {
   const name = FIELD_NAMES.find((n) => new RegExp(`'${FIELDS[n].flag}[ '=]`).test(line));
   if (name) return `${line}; ${FIELDS[name].flag} takes ${allowedValues(name)}`;
   if (/'--preset[ ']/.test(line)) return `${line}; --preset takes ${PRESET_NAMES.join('|')}|custom`;
-  if (/'--(json|csv)[ ']/.test(line)) return `${line}; it takes a file path`;
+  if (/'--(json|jsonl|csv)[ ']/.test(line)) return `${line}; it takes a file path`;
   return `${line} (gradscope --help lists the flags and their allowed values)`;
 }
 
@@ -193,6 +206,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
       raw,
       json: typeof opts.json === 'string' ? opts.json : null,
       csv: typeof opts.csv === 'string' ? opts.csv : null,
+      jsonl: typeof opts.jsonl === 'string' ? opts.jsonl : null,
       allLayers: opts.allLayers === true,
       plan: opts.plan === true,
     },

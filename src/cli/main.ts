@@ -13,7 +13,9 @@ import { toJson, type RunResult } from '../model/result';
 import { Session } from '../session/session';
 import { parseArgs, UsageError, type CliArgs } from './args';
 import { toCsv } from './csv';
-import { checkOutputPath, OutputError, writeOutput } from './output';
+import { appendOutput, checkOutputPath, OutputError, writeOutput } from './output';
+import { evaluationLine, trainingJson } from '../session/training-json';
+import { formatTraining, trainingCsv } from './training-table';
 import { estimateStepMs, formatBytes, formatPlan, planJson } from './plan';
 import { progressView, type ProgressView } from './progress';
 import { onStopSignals, STOP_SIGNALS } from './signals';
@@ -66,6 +68,14 @@ function configOf(argv: readonly string[]): { args: CliArgs; cfg: RunConfig } | 
   }
   if (args.json !== null) checkOutputPath('--json', args.json);
   if (args.csv !== null) checkOutputPath('--csv', args.csv);
+  if (args.jsonl !== null) {
+    if (cfg.steps === 0) throw new UsageError('--jsonl writes a training run\'s evaluations: it needs --steps N (N ≥ 1)');
+    checkOutputPath('--jsonl', args.jsonl);
+  }
+  const training = (['lr', 'optimizer', 'momentum', 'beta1', 'beta2', 'eps', 'weightDecay', 'evalEvery'] as const).filter((f) => args.raw[f] !== undefined);
+  if (cfg.steps === 0 && training.length > 0) {
+    process.stderr.write(`gradscope: notice: ${training.map((f) => FIELDS[f].flag).join(', ')} not used without --steps N (one step, no training)\n`);
+  }
   return { args, cfg };
 }
 
@@ -138,6 +148,35 @@ async function run(session: Session, opened: { backend: Backend | null }, cfg: R
   return report(result, args);
 }
 
+/**
+ * Train `cfg` through the session with a progress bar (steps), appending each evaluation to --jsonl as it is
+ * measured; print the evaluations table and write --json / --csv. After SIGINT/SIGTERM the training stops between
+ * two steps and what was done is still printed and written (then the signal's exit status).
+ * @returns the exit status.
+ */
+async function trainRun(session: Session, cfg: RunConfig, args: CliArgs, bar: ProgressView): Promise<number> {
+  let jsonlError: unknown = null;
+  const appendLine = (line: string) => {
+    if (args.jsonl === null || jsonlError !== null) return;
+    try { appendOutput('--jsonl', args.jsonl, `${line}\n`); } catch (e) { jsonlError = e; }
+  };
+  if (args.jsonl !== null) writeOutput('--jsonl', args.jsonl, '');
+  const outcome = await session.train(cfg, { onEvaluation: (e) => appendLine(evaluationLine(e)) });
+  bar.stop();
+  const signal = stopSignal();
+  if (outcome.kind === 'failed') return fail(outcome.error);
+  if (outcome.kind === 'cancelled') return signal !== null ? STOP_SIGNALS[signal] : fail(new Error('the run was cancelled'));
+  const result = outcome.result;
+  process.stdout.write(formatTraining(result));
+  let status = jsonlError === null ? EXIT_OK : fail(jsonlError);
+  const outputs = [['--json', args.json, () => trainingJson(result)], ['--csv', args.csv, () => trainingCsv(result)]] as const;
+  for (const [flag, path, text] of outputs) {
+    if (path === null) continue;
+    try { writeOutput(flag, path, text()); } catch (e) { status = fail(e); }
+  }
+  return signal !== null ? STOP_SIGNALS[signal] : status;
+}
+
 const bar = progressView(process.stderr);
 const opened: { backend: Backend | null } = { backend: null };
 const session = new Session(open, {
@@ -166,7 +205,8 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const { args, cfg } = parsed;
   try {
-    return args.plan ? await showPlan(session, opened, cfg, args) : await run(session, opened, cfg, args, bar);
+    if (args.plan) return await showPlan(session, opened, cfg, args);
+    return cfg.steps > 0 ? await trainRun(session, cfg, args, bar) : await run(session, opened, cfg, args, bar);
   } finally {
     bar.stop();
     session.close();

@@ -2,7 +2,7 @@
  * The CLI's output files (--json, --csv): checked before the run, so a bad path fails before any work, and
  * written after it.
  */
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 /** An output file that cannot be written: names the flag and the path. */
@@ -32,6 +32,18 @@ export function checkOutputPath(flag: string, path: string): void {
 export function writeOutput(flag: string, path: string, text: string): void {
   try {
     writeFileSync(path, text);
+  } catch (e) {
+    throw new OutputError(flag, path, (e as Error).message);
+  }
+}
+
+/**
+ * Append `text` to `path` (UTF-8; --jsonl lines as a run goes).
+ * @throws OutputError with the system's reason if the write fails.
+ */
+export function appendOutput(flag: string, path: string, text: string): void {
+  try {
+    appendFileSync(path, text);
   } catch (e) {
     throw new OutputError(flag, path, (e as Error).message);
   }

@@ -6,6 +6,7 @@ import { closest, distance } from 'fastest-levenshtein';
 import { ACTIVATIONS, type Activation } from './activations';
 import { LOSSES, LOSS_SPECS, type LossName } from './losses';
 import { RANGES, type Range } from './network';
+import { OPTIMIZERS, type OptimizerName, type OptimizerSpec } from './optimizers';
 
 export const INPUTS = ['digits', 'gaussian', 'ones'] as const;
 export type InputName = (typeof INPUTS)[number];
@@ -73,6 +74,30 @@ export interface RunConfig {
    * When given it decides them: depth = its length − 1, inputDim = n^[0], outputDim = n^[L], width = n^[1].
    */
   widths: number[] | null;
+  /**
+   * Training steps on the digits (0: a single step, no update). Each step draws a minibatch of m from the training
+   * part, runs forward and backward and updates W and b with the optimiser.
+   */
+  steps: number;
+  /** η, learning rate. */
+  lr: number;
+  optimizer: OptimizerName;
+  /** μ of optimizer momentum. */
+  momentum: number;
+  /** β₁, β₂, ε of Adam. */
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** λ, L2 weight decay (added to the gradient, as torch.optim's weight_decay). */
+  weightDecay: number;
+  /** Loss and accuracy of the train and test parts are measured every evalEvery steps (and at 0 and the end). */
+  evalEvery: number;
+}
+
+/** The optimiser of a training config. */
+export function optimizerOf(cfg: RunConfig): OptimizerSpec {
+  const { optimizer, lr, momentum, beta1, beta2, eps, weightDecay } = cfg;
+  return { optimizer, lr, momentum, beta1, beta2, eps, weightDecay };
 }
 
 /** What a user types for a gain of null: the init's default gain. */
@@ -90,6 +115,9 @@ interface FieldSpec {
 export const MAX_DEPTH = 100_000;
 export const MAX_WIDTH = 65_536;
 export const MAX_BATCH = 65_536;
+export const MAX_STEPS = 1_000_000;
+/** Examples of the digits' training part (1,797 − 360 held out for testing). */
+export const DIGITS_TRAIN = 1437;
 
 export const FIELDS: Readonly<Record<Exclude<keyof RunConfig, 'preset'>, FieldSpec>> = {
   depth: { flag: '--depth', kind: 'int', min: 1, max: MAX_DEPTH },
@@ -114,6 +142,15 @@ export const FIELDS: Readonly<Record<Exclude<keyof RunConfig, 'preset'>, FieldSp
   range: { flag: '--range', kind: 'enum', values: RANGES },
   memory: { flag: '--memory', kind: 'int', min: 16, max: 1_048_576 },
   widths: { flag: '--widths', kind: 'widths', min: 1, max: MAX_WIDTH },
+  steps: { flag: '--steps', kind: 'int', min: 0, max: MAX_STEPS },
+  lr: { flag: '--lr', kind: 'number', min: 0, max: 100 },
+  optimizer: { flag: '--optimizer', kind: 'enum', values: OPTIMIZERS },
+  momentum: { flag: '--momentum', kind: 'number', min: 0, max: 1 },
+  beta1: { flag: '--beta1', kind: 'number', min: 0, max: 0.999999 },
+  beta2: { flag: '--beta2', kind: 'number', min: 0, max: 0.999999 },
+  eps: { flag: '--eps', kind: 'number', min: 0, max: 1 },
+  weightDecay: { flag: '--weight-decay', kind: 'number', min: 0, max: 1 },
+  evalEvery: { flag: '--eval-every', kind: 'int', min: 1, max: MAX_STEPS },
 };
 
 export type FieldName = keyof typeof FIELDS;
@@ -202,6 +239,15 @@ export const DEFAULT_CONFIG: RunConfig = {
   range: 'float32',
   memory: 2048,
   widths: null,
+  steps: 0,
+  lr: 0.01,
+  optimizer: 'sgd',
+  momentum: 0.9,
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-8,
+  weightDecay: 0,
+  evalEvery: 25,
 };
 
 const digits50 = { input: 'digits', depth: 50, width: 128, loss: 'softmax-xent', gain: null } as const;
@@ -217,6 +263,11 @@ export const PRESETS: Readonly<Record<string, Partial<RunConfig>>> = {
   'tanh-xavier': { ...digits50, activation: 'tanh', init: 'xavier_normal' },
   'tanh-large': { ...digits50, activation: 'tanh', init: 'normal', mean: 0, std: 1 },
   hourglass: { input: 'digits', widths: [64, 256, 256, 16, 16, 256, 256, 10], activation: 'relu', init: 'xavier_normal', loss: 'softmax-xent', gain: null },
+  // The lecture's experiment: He trains, Glorot stalls, N(0, 1) diverges (compare them in the GUI, or --init).
+  'train-compare': {
+    input: 'digits', depth: 20, width: 64, batch: 64, activation: 'relu', init: 'kaiming_normal', loss: 'softmax-xent', gain: null,
+    steps: 500, optimizer: 'sgd', lr: 0.01, evalEvery: 25,
+  },
   'seed-explode': { ...linearSeed, gain: 1.5 },
   'seed-vanish': { ...linearSeed, gain: 0.5 },
 };
@@ -363,6 +414,15 @@ export function resolveConfigAll(raw: RawConfig): ResolvedConfig {
   if (cfg.outputDim < LOSS_SPECS[cfg.loss].minOutputs) {
     rule(new ConfigError('outputDim', `must be at least ${LOSS_SPECS[cfg.loss].minOutputs} for loss ${cfg.loss} (a softmax over one class is 1, `
       + 'so J = 0 and dŷ = 0 whatever the network does; use loss sum or mse for one output)', cfg.outputDim), ['outputDim', 'loss']);
+  }
+  if (cfg.steps > 0) {
+    const training = `for training (--steps ${cfg.steps} > 0)`;
+    if (cfg.input !== 'digits') rule(new ConfigError('input', `must be digits ${training}: the steps learn its labels`, cfg.input), ['input', 'steps']);
+    else if (cfg.loss === 'sum') rule(new ConfigError('loss', `must be softmax-xent or mse ${training}`, cfg.loss), ['loss']);
+    if (cfg.range !== 'float32') rule(new ConfigError('range', `must be float32 ${training} (the extended range is for single steps)`, cfg.range), ['range']);
+    if (cfg.input === 'digits' && cfg.batch > DIGITS_TRAIN) {
+      rule(new ConfigError('batch', `must be an integer in 1..${DIGITS_TRAIN} ${training} (the digits' training part)`, cfg.batch), ['batch']);
+    }
   }
   if (cfg.init === 'uniform' && !(cfg.low < cfg.high)) {
     rule(new ConfigError('high', `must be greater than low (${cfg.low}) for init uniform`, cfg.high), ['low', 'high']);

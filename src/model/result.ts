@@ -80,8 +80,8 @@ export function findFirstAllZero(layers: readonly LayerReport[]): TensorSite | n
   return findFirst(layers, (s, t) => t !== 'W' && s.zeroFraction === 1);
 }
 
-/** JSON form of a number: non-finite numbers become the strings "NaN", "Infinity", "-Infinity". */
-function jsonNumber(_key: string, v: unknown): unknown {
+/** JSON form of a number (a JSON.stringify replacer): non-finite numbers become the strings "NaN", "Infinity", "-Infinity". */
+export function jsonNumber(_key: string, v: unknown): unknown {
   if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
   return v;
 }

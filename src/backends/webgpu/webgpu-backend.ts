@@ -3,9 +3,10 @@
  * chunks by runner.ts with progress and cancel, statistics reduced on the GPU and read back once per step. Runs unchanged in the browser (navigator.gpu) and in Node
  * (Dawn, backends/webgpu/node-gpu.ts).
  */
-import { CancelledError, throwIfCancelled, type Backend, type MemorySummary, type RunControl, type Tensors } from '../backend';
+import { CancelledError, checkTraining, throwIfCancelled, type Backend, type MemorySummary, type RunControl, type StepOptions, type Tensors } from '../backend';
 import { hostLayer, layerDraw } from '../../model/init';
-import { shapeKey, type MemoryOptions, type NetworkShape, type Problem, TENSOR_NAMES } from '../../model/network';
+import { shapeKey, type Batch, type MemoryOptions, type NetworkShape, type Problem, TENSOR_NAMES } from '../../model/network';
+import type { OptimizerSpec } from '../../model/optimizers';
 import type { LayerReport, StepResult } from '../../model/result';
 import { scaleStats, statsFromMoments, type Moments, type Stats } from '../../stats/stats';
 import { planMemory, summarize, type EngineLimits } from './memory-plan';
@@ -74,6 +75,9 @@ export class WebGpuBackend implements Backend {
   lastInitMs = 0;
   private program: NetworkProgram | null = null;
   private programKey: string | null = null;
+  /** The loaded problem's optimiser, and the updating steps taken since its weights were drawn. */
+  private training: OptimizerSpec | null = null;
+  private updates = 0;
   private lost: string | null = null;
 
   /** The matmul kernel of each product shape, measured on this adapter (kernel-choice.ts). */
@@ -129,6 +133,7 @@ export class WebGpuBackend implements Backend {
 
   async setProblem(problem: Problem, control: RunControl = {}): Promise<void> {
     this.assertAlive();
+    checkTraining(problem);
     const key = shapeKey(problem.shape, problem.memory);
     const t0 = performance.now();
     this.lastBuildMs = 0;
@@ -161,6 +166,37 @@ export class WebGpuBackend implements Backend {
       throw e;
     }
     this.program.loadBatch(problem.batch);
+    this.program.resetOptimizer();
+    this.training = problem.training ?? null;
+    this.updates = 0;
+  }
+
+  setBatch(batch: Batch): void {
+    if (!this.program || this.programKey === null) throw new Error('WebGpuBackend.setBatch: no problem set (call setProblem first)');
+    this.program.setBatch(batch);
+  }
+
+  async predict(X: Float32Array<ArrayBuffer>, control: RunControl = {}): Promise<Float32Array> {
+    this.assertAlive();
+    const program = this.program;
+    if (!program || this.programKey === null) throw new Error('WebGpuBackend.predict: no problem set (call setProblem first)');
+    const n = program.shape.widths, m = program.shape.m;
+    if (X.length !== n[0] * m) throw new RangeError(`predict: x must hold n^[0]·m = ${n[0] * m} values, got ${X.length}`);
+    program.setBatch({ X, Y: new Float32Array(n[n.length - 1] * m), labels: new Uint32Array(m) });
+    try {
+      return await withErrorScopes(this.device, 'the forward pass', async () => {
+        await runUnits(this.device, program.forwardUnits, control, {}, this.fixedChunk);
+        return program.readOutput();
+      });
+    } catch (e) {
+      if (e instanceof CancelledError) throw e;
+      throw await this.lostError(e);
+    }
+  }
+
+  async readWeights(): Promise<{ W: Float32Array[]; b: Float32Array[] }> {
+    if (!this.program || this.programKey === null) throw new Error('WebGpuBackend.readWeights: no problem set');
+    return this.program.readWeights();
   }
 
   /**
@@ -186,14 +222,20 @@ export class WebGpuBackend implements Backend {
     program.writeBiasExponent(spec.bias);
   }
 
-  async step(control: RunControl = {}): Promise<StepResult> {
+  async step(control: RunControl = {}, options: StepOptions = {}): Promise<StepResult> {
     this.assertAlive();
     const program = this.program;
     if (!program || this.programKey === null) throw new Error('WebGpuBackend.step: no problem set (call setProblem first)');
+    if (options.update && !this.training) throw new Error('WebGpuBackend.step: update asked, but the problem has no optimiser (problem.training)');
+    throwIfCancelled(control.signal);
+    if (options.update) program.writeHyper(this.training!, ++this.updates);
+    // An updating step runs to its end: cancel would leave the weights half-updated.
+    const units = await program.stepUnits(options.update === true);
+    const runControl: RunControl = options.update ? { onProgress: control.onProgress } : control;
     let results: { moments: Moments[]; scales: number[] };
     try {
       results = await withErrorScopes(this.device, 'the step', async () => {
-        const run = await runUnits(this.device, program.units, control,
+        const run = await runUnits(this.device, units, runControl,
           { start: (encoder) => program.startStep(encoder), finish: (encoder) => program.copyResults(encoder) }, this.fixedChunk);
         this.lastMsPerUnit = run.msPerUnit;
         this.lastSubmits = run.submits;
