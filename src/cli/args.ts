@@ -20,6 +20,10 @@ export interface CliArgs {
   plan: boolean;
   /** --jsonl FILE (training): one JSON line per evaluation, written as the run goes; or null. */
   jsonl: string | null;
+  /** --histograms: histograms of every tensor, dead and saturated units (JSON, table). */
+  histograms: boolean;
+  /** --histograms-csv FILE: the histograms as CSV rows (implies --histograms); or null. */
+  histogramsCsv: string | null;
 }
 
 /** The outcome of parsing: a run, or the help text (for --help). */
@@ -105,6 +109,11 @@ export function buildProgram(): Command {
   program.addOption(new Option('--csv <file>', 'write one CSV row per (layer, tensor): layer,fanIn,fanOut,tensor,count,mean,std,rms,l2,min,max,zeroFraction,nanCount,infCount'));
   program.addOption(new Option('--jsonl <file>', 'training (--steps N): one JSON line per evaluation, appended as the run goes: '
     + '{"step","train":{"loss","accuracy"},"test":{"loss","accuracy"},"elapsedMs"}'));
+  program.addOption(new Option('--histograms', 'also histograms of every tensor (by power of two with signs and 0, subnormal, ∞, NaN '
+    + 'apart; 64 linear bins over [min, max]) and the dead (all 0) and saturated (all |a| > 0.99) units of every layer: in the table, '
+    + 'and in --json as "histograms"'));
+  program.addOption(new Option('--histograms-csv <file>', 'write the histograms as CSV rows layer,tensor,binning,bin,low,high,count '
+    + '(implies --histograms)'));
   program.addOption(new Option('--all-layers', 'print every layer (by default, for L > 60 only the first and last 20)'));
   program.addOption(new Option('--plan', 'print the memory plan (bytes per kind of tensor, total against --memory, checkpoints, '
     + 'dispatches) and the step time estimated from the last run on this adapter, and run nothing; with --json FILE '
@@ -128,12 +137,12 @@ function explain(message: string): string {
   const name = FIELD_NAMES.find((n) => new RegExp(`'${FIELDS[n].flag}[ '=]`).test(line));
   if (name) return `${line}; ${FIELDS[name].flag} takes ${allowedValues(name)}`;
   if (/'--preset[ ']/.test(line)) return `${line}; --preset takes ${PRESET_NAMES.join('|')}|custom`;
-  if (/'--(json|jsonl|csv)[ ']/.test(line)) return `${line}; it takes a file path`;
+  if (/'--(json|jsonl|csv|histograms-csv)[ ']/.test(line)) return `${line}; it takes a file path`;
   return `${line} (gradscope --help lists the flags and their allowed values)`;
 }
 
 /** The flags that take no value. */
-const SWITCHES: readonly string[] = ['--all-layers', '--plan'];
+const SWITCHES: readonly string[] = ['--all-layers', '--plan', '--histograms'];
 
 /** Every long flag the CLI knows: --preset, the config fields', --json, --csv, --all-layers, --plan. */
 function knownFlags(program: Command): string[] {
@@ -207,6 +216,8 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
       json: typeof opts.json === 'string' ? opts.json : null,
       csv: typeof opts.csv === 'string' ? opts.csv : null,
       jsonl: typeof opts.jsonl === 'string' ? opts.jsonl : null,
+      histograms: opts.histograms === true || typeof opts.histogramsCsv === 'string',
+      histogramsCsv: typeof opts.histogramsCsv === 'string' ? opts.histogramsCsv : null,
       allLayers: opts.allLayers === true,
       plan: opts.plan === true,
     },

@@ -12,7 +12,7 @@ import { INIT_PARAMS, unusedInitParams } from '../model/init';
 import { toJson, type RunResult } from '../model/result';
 import { Session } from '../session/session';
 import { parseArgs, UsageError, type CliArgs } from './args';
-import { toCsv } from './csv';
+import { histogramsCsv, toCsv } from './csv';
 import { appendOutput, checkOutputPath, OutputError, writeOutput } from './output';
 import { evaluationLine, trainingJson } from '../session/training-json';
 import { formatTraining, trainingCsv } from './training-table';
@@ -68,6 +68,10 @@ function configOf(argv: readonly string[]): { args: CliArgs; cfg: RunConfig } | 
   }
   if (args.json !== null) checkOutputPath('--json', args.json);
   if (args.csv !== null) checkOutputPath('--csv', args.csv);
+  if (args.histogramsCsv !== null) checkOutputPath('--histograms-csv', args.histogramsCsv);
+  if (args.histograms && cfg.steps > 0) {
+    throw new UsageError('--histograms and --histograms-csv describe one step: leave out --steps (training records rms(a) and rms(dW) of every layer at every step in --json)');
+  }
   if (args.jsonl !== null) {
     if (cfg.steps === 0) throw new UsageError('--jsonl writes a training run\'s evaluations: it needs --steps N (N ≥ 1)');
     checkOutputPath('--jsonl', args.jsonl);
@@ -89,7 +93,8 @@ function measuredMsPerUnit(backend: Backend | null): number | null {
 function report(result: RunResult, args: CliArgs): number {
   process.stdout.write(formatReport(result, { allLayers: args.allLayers }));
   let status = EXIT_OK;
-  const outputs = [['--json', args.json, () => toJson(result)], ['--csv', args.csv, () => toCsv(result)]] as const;
+  const outputs = [['--json', args.json, () => toJson(result)], ['--csv', args.csv, () => toCsv(result)],
+    ['--histograms-csv', args.histogramsCsv, () => histogramsCsv(result)]] as const;
   for (const [flag, path, text] of outputs) {
     if (path === null) continue;
     try { writeOutput(flag, path, text()); } catch (e) { status = fail(e); }
@@ -104,7 +109,7 @@ function report(result: RunResult, args: CliArgs): number {
 async function showPlan(session: Session, opened: { backend: Backend | null }, cfg: RunConfig, args: CliArgs): Promise<number> {
   let summary: MemorySummary | null = null, error: unknown = null;
   try {
-    summary = await session.plan(cfg);
+    summary = await session.plan(cfg, { histograms: args.histograms });
   } catch (e) {
     error = e;
   }
@@ -130,7 +135,7 @@ async function showPlan(session: Session, opened: { backend: Backend | null }, c
  * print the table and write the outputs. @returns the exit status.
  */
 async function run(session: Session, opened: { backend: Backend | null }, cfg: RunConfig, args: CliArgs, bar: ProgressView): Promise<number> {
-  const outcome = await session.request(cfg);
+  const outcome = await session.request(cfg, { histograms: args.histograms });
   bar.stop();
   const signal = stopSignal();
   if (signal !== null) return STOP_SIGNALS[signal]; // whatever the outcome, nothing is written after a signal

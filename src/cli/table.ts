@@ -68,8 +68,12 @@ function row(cells: readonly string[], lWidth: number, fanWidth: number): string
   return [l.padStart(lWidth), fanIn.padStart(fanWidth), fanOut.padStart(fanWidth), ...nums.map((s) => s.padStart(NUM_WIDTH))].join(' ');
 }
 
-function layerCells(r: LayerReport): string[] {
-  return [String(r.layer), String(r.fanIn), String(r.fanOut), ...COLUMNS.map(([stat, t]) => formatNumber(r[t][stat]))];
+/** A fraction as a percentage with one decimal, or "–" when there is none (the output layer). */
+const percent = (x: number | undefined) => (x === undefined ? '–' : `${(100 * x).toFixed(1)}%`);
+
+function layerCells(r: LayerReport, units: boolean): string[] {
+  return [String(r.layer), String(r.fanIn), String(r.fanOut), ...COLUMNS.map(([stat, t]) => formatNumber(r[t][stat])),
+    ...(units ? [percent(r.deadUnits), percent(r.saturatedUnits)] : [])];
 }
 
 /**
@@ -81,12 +85,14 @@ export function formatReport(r: RunResult, opts: { allLayers: boolean }): string
   const L = r.layers.length;
   const lWidth = Math.max(3, String(L).length);
   const fanWidth = Math.max(7, ...r.layers.map((x) => String(Math.max(x.fanIn, x.fanOut)).length));
-  const titles = ['l', 'fan_in', 'fan_out', ...COLUMNS.map(([stat, t]) => `${stat} ${t}`)];
+  // With histograms: the dead (a^[l] all 0) and saturated (all |a| > 0.99) units of each hidden layer.
+  const units = r.layers.some((l) => l.deadUnits !== undefined);
+  const titles = ['l', 'fan_in', 'fan_out', ...COLUMNS.map(([stat, t]) => `${stat} ${t}`), ...(units ? ['dead', 'saturated'] : [])];
   const truncate = !opts.allLayers && L > MAX_FULL_ROWS;
   const shown = truncate ? [...r.layers.slice(0, EDGE_ROWS), null, ...r.layers.slice(L - EDGE_ROWS)] : r.layers;
   const lines = [...formatHeader(r), '', row(titles, lWidth, fanWidth)];
   for (const layer of shown) {
-    lines.push(layer ? row(layerCells(layer), lWidth, fanWidth)
+    lines.push(layer ? row(layerCells(layer, units), lWidth, fanWidth)
       : `${'…'.padStart(lWidth)}  (${L - 2 * EDGE_ROWS} layers not shown; --all-layers prints them)`);
   }
   return `${lines.join('\n')}\n`;

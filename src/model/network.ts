@@ -59,6 +59,8 @@ export interface MemoryOptions {
   readonly checkpoint: 'auto' | 'always';
   /** The optimiser whose state (OPTIMIZER_STATE tensors per W^[l] and b^[l]) is planned: training; absent: none. */
   readonly optimizer?: OptimizerName;
+  /** Histograms of every tensor and the dead / saturated units of every layer, reduced with the statistics. */
+  readonly histograms?: boolean;
 }
 
 /** What the weights and biases are: an initialiser with its parameters and the seed (drawn by each backend). */
@@ -99,5 +101,5 @@ export interface Problem {
 /** Identity of everything that forces a rebuild (buffers, pipelines) when it changes. */
 export function shapeKey(shape: NetworkShape, memory: MemoryOptions): string {
   return `${shape.widths.join(',')}|m=${shape.m}|${shape.activation}|${shape.loss}|${shape.range}`
-    + `|${memory.budgetBytes}|${memory.keepAll}|${memory.checkpoint}|${memory.optimizer ?? 'none'}`;
+    + `|${memory.budgetBytes}|${memory.keepAll}|${memory.checkpoint}|${memory.optimizer ?? 'none'}|${memory.histograms === true}`;
 }

@@ -7,6 +7,7 @@
 import { CancelledError, LimitError, type Backend, type MemorySummary, type Progress } from '../backends/backend';
 import type { OpenedBackend } from '../backends/open';
 import type { BackendName, RunConfig } from '../model/config';
+import type { MemoryOptions } from '../model/network';
 import type { RunResult } from '../model/result';
 import { planRun, runStep } from './run';
 import { Trainer, type TrainingEvents, type TrainingResult } from './train';
@@ -68,8 +69,9 @@ export class Session {
   /**
    * Run `cfg`: cancels the run in progress (it resolves 'cancelled' at its next segment boundary) and runs this one
    * after it; a request superseded while waiting resolves 'cancelled' without running. Never rejects.
+   * @param memory overrides of the memory options, e.g. { histograms: true }
    */
-  request(cfg: RunConfig): Promise<Outcome> {
+  request(cfg: RunConfig, memory: Partial<MemoryOptions> = {}): Promise<Outcome> {
     const id = ++this.latest;
     this.controller?.abort();
     const controller = new AbortController();
@@ -79,7 +81,7 @@ export class Session {
       this.resident = null; // the step loads another network
       try {
         const backend = await this.backendFor(cfg.backend);
-        this.events.onPlan?.(cfg, planRun(cfg, backend)); // throws LimitError before anything is built
+        this.events.onPlan?.(cfg, planRun(cfg, backend, memory)); // throws LimitError before anything is built
         let clock = '', start = performance.now();
         const result = await runStep(cfg, backend, {
           signal: controller.signal,
@@ -92,7 +94,7 @@ export class Session {
             const remainingMs = p.done > 0 ? elapsedMs * (p.total - p.done) / p.done : null;
             this.events.onProgress?.({ ...p, config: cfg, elapsedMs, remainingMs });
           },
-        });
+        }, memory);
         return this.finish(controller, { kind: 'done', result });
       } catch (error) {
         if (error instanceof CancelledError) return this.finish(controller, { kind: 'cancelled' });
@@ -169,8 +171,8 @@ export class Session {
    * The memory plan of `cfg` on its backend (opening it if needed; call it between runs: a plan for another backend
    * than the running request's closes that request's backend). @throws LimitError with the numbers.
    */
-  async plan(cfg: RunConfig): Promise<MemorySummary> {
-    return planRun(cfg, await this.backendFor(cfg.backend));
+  async plan(cfg: RunConfig, memory: Partial<MemoryOptions> = {}): Promise<MemorySummary> {
+    return planRun(cfg, await this.backendFor(cfg.backend), memory);
   }
 
   /** Release the backend; the session can be used again (it reopens one). */

@@ -7,10 +7,11 @@
  */
 import { checkTraining, LimitError, throwIfCancelled, type Backend, type MemorySummary, type Phase, type RunControl, type StepOptions, type Tensors } from '../backend';
 import { hostLayer } from '../../model/init';
-import type { Batch, MemoryOptions, NetworkShape, Problem } from '../../model/network';
+import type { Batch, MemoryOptions, NetworkShape, Problem, TensorName } from '../../model/network';
 import { OPTIMIZER_STATE, updateReference, type OptimizerSpec } from '../../model/optimizers';
 import type { LayerReport, StepResult } from '../../model/result';
 import { computeStats, scaleStats, type Stats } from '../../stats/stats';
+import { decodeHistogram, histogramWords, unitFractions, type Histogram } from '../../stats/histogram';
 import { backwardScaled, forwardScaled, lossScaled } from './extended';
 import { activationBackward, activationForward, biasGrad, lossAndGrad, matmul } from './ops';
 
@@ -146,6 +147,14 @@ export class CpuBackend implements Backend {
     const Sa = [0], Sz = [0];
     const eb = Math.fround(weights.bias) === 0 ? -Infinity : Math.floor(Math.log2(Math.abs(Math.fround(weights.bias))));
     const stats: Omit<LayerReport, 'dA' | 'dZ' | 'dW'>[] = [];
+    // Statistics of a stored tensor (2^S·x in the extended range) and, when asked, its histograms (stats/histogram.ts).
+    const hists = memory.histograms === true;
+    const histograms: Partial<Record<TensorName, Histogram>>[] = Array.from({ length: L }, () => ({}));
+    const measure = (t: TensorName, l: number, x: ArrayLike<number>, S: number): Stats => {
+      const raw = computeStats(x);
+      if (hists) histograms[l - 1][t] = decodeHistogram(histogramWords(x, raw.min, raw.max), raw.min, raw.max, S);
+      return scaleStats(raw, S);
+    };
     for (let l = 1; l <= L; l++) {
       await pause(done++, 'forward', l);
       if (ext) {
@@ -162,7 +171,8 @@ export class CpuBackend implements Backend {
       }
       stats.push({
         layer: l, fanIn: n[l - 1], fanOut: n[l],
-        z: scaleStats(computeStats(z[l - 1]), Sz[l]), a: scaleStats(computeStats(a[l]), Sa[l]), W: computeStats(this.W[l - 1]),
+        z: measure('z', l, z[l - 1], Sz[l]), a: measure('a', l, a[l], Sa[l]), W: measure('W', l, this.W[l - 1], 0),
+        ...(hists && l < L ? (({ dead, saturated }) => ({ deadUnits: dead, saturatedUnits: saturated }))(unitFractions(a[l], n[l], m)) : {}),
       });
     }
     await pause(done++, 'loss', L);
@@ -175,7 +185,7 @@ export class CpuBackend implements Backend {
       await pause(done++, 'backward', l);
       const { dZ, Sdz } = ext ? backwardScaled(g(l), z[l - 1], Sz[l], dA, SdA) : { dZ: activationBackward(g(l), z[l - 1], dA), Sdz: 0 };
       const dW = matmul(dZ, a[l - 1], n[l], n[l - 1], m, false, true);
-      grads[l - 1] = { dA: scaleStats(computeStats(dA), SdA), dZ: scaleStats(computeStats(dZ), Sdz), dW: scaleStats(computeStats(dW), Sdz + Sa[l - 1]) };
+      grads[l - 1] = { dA: measure('dA', l, dA, SdA), dZ: measure('dZ', l, dZ, Sdz), dW: measure('dW', l, dW, Sdz + Sa[l - 1]) };
       if (keep) {
         kept.dA[l - 1] = dA;
         kept.dZ[l - 1] = dZ;
@@ -194,7 +204,10 @@ export class CpuBackend implements Backend {
     }
     control.onProgress?.({ phase: 'stats', layer: 0, done: total, total });
     this.tensors = keep ? { W: Wused, z, a, ...kept, lossPerExample: lossed.perExample } : null;
-    return { loss: scaleStats(computeStats(lossed.perExample), lossed.lossScale).mean, layers: stats.map((s, i) => ({ ...s, ...grads[i] })) };
+    return {
+      loss: scaleStats(computeStats(lossed.perExample), lossed.lossScale).mean,
+      layers: stats.map((s, i) => ({ ...s, ...grads[i], ...(hists ? { histograms: histograms[i] as Record<TensorName, Histogram> } : {}) })),
+    };
   }
 
   async readTensors(): Promise<Tensors> {

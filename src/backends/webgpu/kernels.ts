@@ -104,6 +104,10 @@ export const kernels = {
   statsCentred: (): KernelVariant => variant('stats', { MERGE: false, PASS2: true }, ['read', 'read', 'read', 'write', 'uniform'], false),
   /** Statistics merge of pass 1 (pass2 false) or pass 2 records; bindings merge items, records, params. */
   statsMerge: (pass2: boolean): KernelVariant => variant('stats', { MERGE: true, PASS2: pass2 }, ['read', 'write', 'uniform'], false),
+  /** Histograms of a reduction's tensors (after pass 1's merges); bindings data, work, moments, hist, params{first,count}. */
+  histogram: (): KernelVariant => variant('histogram', { UNITS: false }, ['read', 'read', 'read', 'write', 'uniform'], false),
+  /** Dead and saturated units of a^[l]; bindings a, units, params{n,m,slot}. */
+  units: (): KernelVariant => variant('histogram', { UNITS: true }, ['read', 'write', 'uniform'], true),
   /** Fill a region of W from the Philox streams (normal, uniform, constant, identity); bindings W, params (init-params.ts). */
   init: (): KernelVariant => variant('init', {}, ['write', 'uniform'], true),
   /**

@@ -24,6 +24,7 @@ import { LimitError, type MemorySummary } from '../backend';
 import type { MemoryOptions, NetworkShape } from '../../model/network';
 import { OPTIMIZER_STATE, type OptimizerName } from '../../model/optimizers';
 import { CENTRED_BYTES, MOMENTS_BYTES } from '../../stats/stats';
+import { HIST_WORDS } from '../../stats/histogram';
 import { ceilDiv, foldWorkgroups } from './dispatch';
 import { WORKGROUP } from './kernels';
 import { STATS_CHUNK, STATS_WORKGROUP } from './reduction-plan';
@@ -81,6 +82,8 @@ export interface MemoryPlan {
   optimizer: OptimizerName | null;
   /** Result records (6L + 1) plus the scratch the largest group's reduction needs. */
   statsRecords: number;
+  /** Bytes of the histograms' counters (HIST_WORDS per result, 2 per layer for the units), 0 without histograms. */
+  histogramBytes: number;
   totalBytes: number;
 }
 
@@ -177,7 +180,12 @@ function layout(shape: NetworkShape, memory: MemoryOptions, limits: EngineLimits
   const groupElements = (G + (s < L ? G : L)) * (2 * maxNM + maxW) + maxNM;
   const statsRecords = 6 * L + 1 + 2 * (ceilDiv(groupElements, STATS_CHUNK) + 6 * L + 1);
   const kindBytes = Object.values(kinds).reduce((t, k) => t + k.pages.reduce((a, b) => a + b, 0), 0);
-  return { L, s, G, R, kinds, optimizer: memory.optimizer ?? null, statsRecords, totalBytes: kindBytes + statsBytes(statsRecords) };
+  const histogramBytes = memory.histograms ? 4 * ((6 * L + 1) * HIST_WORDS + 2 * L) : 0;
+  return {
+    L, s, G, R, kinds, optimizer: memory.optimizer ?? null, statsRecords, histogramBytes,
+    // The statistics (and histograms) are also read back: their staging copy counts too.
+    totalBytes: kindBytes + statsBytes(statsRecords) + 2 * histogramBytes,
+  };
 }
 
 /**
@@ -227,6 +235,9 @@ export function summarize(plan: MemoryPlan, shape: NetworkShape, budgetBytes: nu
     bytes: plan.kinds[name].pages.reduce((a, b) => a + b, 0), pages: plan.kinds[name].pages.length,
   }));
   kinds.push({ name: 'stats', description: 'the statistics records', bytes: statsBytes(plan.statsRecords), pages: 2 });
+  if (plan.histogramBytes > 0) {
+    kinds.push({ name: 'hist', description: 'the histograms and unit counts, and their read-back copy', bytes: 2 * plan.histogramBytes, pages: 2 });
+  }
   return {
     kinds, totalBytes: plan.totalBytes, budgetBytes, checkpointEvery: plan.s < plan.L ? plan.s : null,
     dispatchesPerStep, hostInit,

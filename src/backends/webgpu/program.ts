@@ -303,7 +303,8 @@ export class NetworkProgram {
     }
     lastGroup.tensors.push(this.source('loss', 0, m, T - 1, lastGroup.buffers));
     const reductions = [...forwardGroups, ...backwardGroups, weightGroup].map((g) => ({ g, plan: planReduction(g.tensors, T) }));
-    this.records = statsRecords(this.rec, T, Math.max(...reductions.map((r) => r.plan.records)));
+    const histograms = this.plan.histogramBytes > 0;
+    this.records = statsRecords(this.rec, T, Math.max(...reductions.map((r) => r.plan.records)), 'stats', histograms ? L : -1);
     this.readback = new StatsReadback(this.rec, this.records, this.scales);
     const statsOf = new Map<Group, Promise<Dispatch[]>>(reductions.map(({ g, plan }, i) =>
       [g, reductionDispatches(this.rec, plan, g.buffers, this.records!, `stats group ${i}`)]));
@@ -314,6 +315,11 @@ export class NetworkProgram {
     for (let l = 1; l <= L; l++) {
       await pause(l);
       const dispatches = await this.forward(l);
+      if (histograms && l < L) {
+        // Dead and saturated units of a^[l], counted once per step (recomputed segments do not count again).
+        dispatches.push(await this.rec.dispatch(kernels.units(), `units of a^[${l}]`,
+          [this.bindA(l), { buffer: this.records.units! }, this.rec.param([n[l], m, l - 1])], ceilDiv(n[l], WORKGROUP.stats)));
+      }
       const g = forwardGroups.find((f) => f.after === l);
       if (g) dispatches.push(...await statsOf.get(g)!);
       this.units.push({ phase: 'forward', layer: l, dispatches });
@@ -352,7 +358,11 @@ export class NetworkProgram {
       units = units.map((u) => (u.update ? { ...u, dispatches: [...u.dispatches, ...u.update] } : u));
       this.updated = true;
     }
-    if (this.updated) units = [{ ...units[0], dispatches: [...await this.weightStats!, ...units[0].dispatches] }, ...units.slice(1)];
+    // W's statistics are reduced again when the weights changed, and with histograms (their counters are cleared at
+    // the start of every step).
+    if (this.updated || this.plan.histogramBytes > 0) {
+      units = [{ ...units[0], dispatches: [...await this.weightStats!, ...units[0].dispatches] }, ...units.slice(1)];
+    }
     return units;
   }
 
@@ -463,6 +473,7 @@ export class NetworkProgram {
    */
   startStep(encoder: GPUCommandEncoder): void {
     if (this.scales) encoder.clearBuffer(this.scales, SCALES_GLOBAL_BYTES);
+    this.readback!.clear(encoder);
   }
 
   /** The extended range: the exponent of the bias (written with the weights). */
@@ -486,10 +497,11 @@ export class NetworkProgram {
 
   /**
    * Read back and decode the results (after the submit of copyResults): one Moments per tensor, resultIndex order,
-   * and the scales (extended range) as scale exponents per tensor (0 in the float32 range).
+   * the scales (extended range) as scale exponents per tensor (0 in the float32 range), and with histograms their
+   * counters (HIST_WORDS per result, resultIndex order) and the unit counters (dead, saturated of layer l at 2(l−1)).
    */
-  async readResults(): Promise<{ moments: Moments[]; scales: number[] }> {
-    const { moments, extra } = await this.readback!.read();
+  async readResults(): Promise<{ moments: Moments[]; scales: number[]; hist: Uint32Array | null; units: Uint32Array | null }> {
+    const { moments, extra, hist, units } = await this.readback!.read();
     const L = this.plan.L;
     const scales = new Array<number>(moments.length).fill(0);
     if (extra) {
@@ -503,7 +515,7 @@ export class NetworkProgram {
       }
       scales[6 * L] = extra[1];
     }
-    return { moments, scales };
+    return { moments, scales, hist, units };
   }
 
   /**

@@ -5,10 +5,11 @@
  */
 import { CancelledError, checkTraining, throwIfCancelled, type Backend, type MemorySummary, type RunControl, type StepOptions, type Tensors } from '../backend';
 import { hostLayer, layerDraw } from '../../model/init';
-import { shapeKey, type Batch, type MemoryOptions, type NetworkShape, type Problem, TENSOR_NAMES } from '../../model/network';
+import { shapeKey, type Batch, type MemoryOptions, type NetworkShape, type Problem, TENSOR_NAMES, type TensorName } from '../../model/network';
 import type { OptimizerSpec } from '../../model/optimizers';
 import type { LayerReport, StepResult } from '../../model/result';
-import { scaleStats, statsFromMoments, type Moments, type Stats } from '../../stats/stats';
+import { scaleStats, statsFromMoments, type Stats } from '../../stats/stats';
+import { decodeHistogram, HIST_WORDS, type Histogram } from '../../stats/histogram';
 import { planMemory, summarize, type EngineLimits } from './memory-plan';
 import { PipelineCache } from './pipelines';
 import { KernelChooser, kernelName, type ChoiceStore } from './kernel-choice';
@@ -232,7 +233,7 @@ export class WebGpuBackend implements Backend {
     // An updating step runs to its end: cancel would leave the weights half-updated.
     const units = await program.stepUnits(options.update === true);
     const runControl: RunControl = options.update ? { onProgress: control.onProgress } : control;
-    let results: { moments: Moments[]; scales: number[] };
+    let results: Awaited<ReturnType<NetworkProgram['readResults']>>;
     try {
       results = await withErrorScopes(this.device, 'the step', async () => {
         const run = await runUnits(this.device, units, runControl,
@@ -246,12 +247,26 @@ export class WebGpuBackend implements Backend {
       throw await this.lostError(e);
     }
     this.assertAlive();
-    const stats = results.moments.map((m, i) => scaleStats(statsFromMoments(m), results.scales[i]));
-    const n = program.shape.widths;
+    const stored = results.moments.map(statsFromMoments);
+    const stats = stored.map((s, i) => scaleStats(s, results.scales[i]));
+    const n = program.shape.widths, L = n.length - 1;
     const layers: LayerReport[] = [];
-    for (let l = 1; l < n.length; l++) {
-      const at = (t: (typeof TENSOR_NAMES)[number]): Stats => stats[resultIndex(t, l)];
-      layers.push({ layer: l, fanIn: n[l - 1], fanOut: n[l], z: at('z'), a: at('a'), dA: at('dA'), dZ: at('dZ'), W: at('W'), dW: at('dW') });
+    for (let l = 1; l <= L; l++) {
+      const at = (t: TensorName): Stats => stats[resultIndex(t, l)];
+      const report: LayerReport = { layer: l, fanIn: n[l - 1], fanOut: n[l], z: at('z'), a: at('a'), dA: at('dA'), dZ: at('dZ'), W: at('W'), dW: at('dW') };
+      const { hist, units } = results;
+      if (hist && units) {
+        const histogram = (t: TensorName) => {
+          const i = resultIndex(t, l);
+          return decodeHistogram(hist.subarray(i * HIST_WORDS, (i + 1) * HIST_WORDS), stored[i].min, stored[i].max, results.scales[i]);
+        };
+        report.histograms = Object.fromEntries(TENSOR_NAMES.map((t) => [t, histogram(t)])) as Record<TensorName, Histogram>;
+        if (l < L) {
+          report.deadUnits = units[2 * (l - 1)] / n[l];
+          report.saturatedUnits = units[2 * (l - 1) + 1] / n[l];
+        }
+      }
+      layers.push(report);
     }
     return { loss: stats[stats.length - 1].mean, layers };
   }
