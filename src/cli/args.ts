@@ -24,6 +24,11 @@ export interface CliArgs {
   histograms: boolean;
   /** --histograms-csv FILE: the histograms as CSV rows (implies --histograms); or null. */
   histogramsCsv: string | null;
+  /**
+   * --export-torch DIR: write the experiment as a PyTorch script with gradscope's weights and batch into DIR
+   * (cli/export-torch.ts), or null. Without --json or --csv nothing runs after the export.
+   */
+  exportTorch: string | null;
 }
 
 /** The outcome of parsing: a run, or the help text (for --help). */
@@ -118,6 +123,11 @@ export function buildProgram(): Command {
   program.addOption(new Option('--plan', 'print the memory plan (bytes per kind of tensor, total against --memory, checkpoints, '
     + 'dispatches) and the step time estimated from the last run on this adapter, and run nothing; with --json FILE '
     + 'it writes { plan, estimatedStepMs }'));
+  program.addOption(new Option('--export-torch <dir>', 'write the experiment as a PyTorch script (torch and numpy only) into '
+    + 'DIR, created if missing: experiment.py, manifest.json and the exact float32 weights and batch (W<l>.bin, b<l>.bin, '
+    + 'x.bin, y.bin, labels.bin); `python3 DIR/experiment.py --same-numbers` reruns these numbers, without it fresh '
+    + 'torch.nn.init weights, `torchrun … --seeds 0-1023` many seeds. Nothing runs here unless --json or --csv is given '
+    + '(then the run follows the export)'));
   program.addHelpText('after', `\nPresets (their flags, applied over the defaults; the flags given override them):\n${PRESET_NAMES.map(presetSummary).join('\n')}\n`
     + '\nA progress bar is shown on stderr when it is a terminal. Ctrl+C (SIGINT) or SIGTERM cancels the run; no output '
     + 'file is written then.\n'
@@ -138,13 +148,14 @@ function explain(message: string): string {
   if (name) return `${line}; ${FIELDS[name].flag} takes ${allowedValues(name)}`;
   if (/'--preset[ ']/.test(line)) return `${line}; --preset takes ${PRESET_NAMES.join('|')}|custom`;
   if (/'--(json|jsonl|csv|histograms-csv)[ ']/.test(line)) return `${line}; it takes a file path`;
+  if (/'--export-torch[ ']/.test(line)) return `${line}; it takes a folder path`;
   return `${line} (gradscope --help lists the flags and their allowed values)`;
 }
 
 /** The flags that take no value. */
 const SWITCHES: readonly string[] = ['--all-layers', '--plan', '--histograms'];
 
-/** Every long flag the CLI knows: --preset, the config fields', --json, --csv, --all-layers, --plan. */
+/** Every long flag the CLI knows: --preset, the config fields', --json, --csv, --all-layers, --plan, --export-torch. */
 function knownFlags(program: Command): string[] {
   return program.options.map((o) => o.long).filter((f): f is string => f !== undefined && f !== '--help');
 }
@@ -202,6 +213,9 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
   if (opts.plan === true && opts.csv !== undefined) {
     throw new UsageError('--csv cannot be used with --plan: a plan has no per-layer rows (--json FILE writes the plan)');
   }
+  if (opts.plan === true && opts.exportTorch !== undefined) {
+    throw new UsageError('--export-torch cannot be used with --plan: --plan runs nothing and --export-torch writes a script (give one or the other)');
+  }
   const raw: RawConfig = {};
   if (opts.preset !== undefined) raw.preset = opts.preset;
   for (const option of program.options) {
@@ -220,6 +234,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
       histogramsCsv: typeof opts.histogramsCsv === 'string' ? opts.histogramsCsv : null,
       allLayers: opts.allLayers === true,
       plan: opts.plan === true,
+      exportTorch: typeof opts.exportTorch === 'string' ? opts.exportTorch : null,
     },
   };
 }

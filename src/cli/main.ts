@@ -1,7 +1,9 @@
 /**
  * gradscope's command line: `npm run cli -- [flags]` (`--help` lists them). Parses the flags and hands the run to
  * a Session (which owns the backend); prints the per-layer table and writes --json / --csv, or with --plan prints
- * the memory plan and runs nothing. A progress bar goes to stderr when it is a terminal.
+ * the memory plan and runs nothing; with --export-torch DIR it writes the experiment as a PyTorch script
+ * (export-torch.ts) and runs nothing more unless --json or --csv asks for the run too. A progress bar goes to stderr
+ * when it is a terminal.
  * Exit status: 0 success; 2 bad input (usage, ConfigError, LimitError, output file), one line on stderr;
  * 1 any other error, one line on stderr; 130 / 143 when SIGINT / SIGTERM cancelled the run (see signals.ts).
  */
@@ -16,6 +18,7 @@ import { histogramsCsv, toCsv } from './csv';
 import { appendOutput, checkOutputPath, OutputError, writeOutput } from './output';
 import { evaluationLine, trainingJson } from '../session/training-json';
 import { formatTraining, trainingCsv } from './training-table';
+import { exportTorch, formatExport } from './export-torch';
 import { estimateStepMs, formatBytes, formatPlan, planJson } from './plan';
 import { progressView, type ProgressView } from './progress';
 import { onStopSignals, STOP_SIGNALS } from './signals';
@@ -209,6 +212,18 @@ async function main(argv: readonly string[]): Promise<number> {
     return EXIT_OK;
   }
   const { args, cfg } = parsed;
+  if (args.exportTorch !== null) {
+    if (cfg.range === 'extended') {
+      process.stderr.write('gradscope: notice: --export-torch: the PyTorch script computes in plain float32 or float64 (its --dtype); '
+        + 'the extended range is not reproduced\n');
+    }
+    try {
+      process.stdout.write(formatExport(exportTorch(cfg, args.exportTorch), args.exportTorch));
+    } catch (e) {
+      return fail(e);
+    }
+    if (args.json === null && args.csv === null) return EXIT_OK; // the export alone: nothing runs
+  }
   try {
     if (args.plan) return await showPlan(session, opened, cfg, args);
     return cfg.steps > 0 ? await trainRun(session, cfg, args, bar) : await run(session, opened, cfg, args, bar);

@@ -5,11 +5,11 @@
 import { appendFileSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
-/** An output file that cannot be written: names the flag and the path. */
+/** An output file or folder that cannot be written: names the flag, the path and what the flag takes. */
 export class OutputError extends Error {
   override name = 'OutputError';
-  constructor(readonly flag: string, readonly path: string, why: string) {
-    super(`${flag}: cannot write ${JSON.stringify(path)}: ${why}; it takes a file path in an existing folder`);
+  constructor(readonly flag: string, readonly path: string, why: string, takes = 'a file path in an existing folder') {
+    super(`${flag}: cannot write ${JSON.stringify(path)}: ${why}; it takes ${takes}`);
   }
 }
 
