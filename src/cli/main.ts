@@ -8,11 +8,11 @@
 import { LimitError, type Backend, type MemorySummary } from '../backends/backend';
 import type { OpenedBackend } from '../backends/open';
 import { ConfigError, FIELDS, resolveConfig, type BackendName, type RunConfig } from '../model/config';
+import { toCsv } from '../model/csv';
 import { INIT_PARAMS, unusedInitParams } from '../model/init';
 import { toJson, type RunResult } from '../model/result';
 import { Session } from '../session/session';
 import { parseArgs, UsageError, type CliArgs } from './args';
-import { toCsv } from './csv';
 import { checkOutputPath, OutputError, writeOutput } from './output';
 import { estimateStepMs, formatBytes, formatPlan, planJson } from './plan';
 import { progressView, type ProgressView } from './progress';
