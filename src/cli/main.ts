@@ -10,11 +10,11 @@
 import { LimitError, type Backend, type MemorySummary } from '../backends/backend';
 import type { OpenedBackend } from '../backends/open';
 import { ConfigError, FIELDS, resolveConfig, type BackendName, type RunConfig } from '../model/config';
+import { histogramsCsv, toCsv } from '../model/csv';
 import { INIT_PARAMS, unusedInitParams } from '../model/init';
 import { toJson, type RunResult } from '../model/result';
 import { Session } from '../session/session';
 import { parseArgs, UsageError, type CliArgs } from './args';
-import { histogramsCsv, toCsv } from './csv';
 import { appendOutput, checkOutputPath, OutputError, writeOutput } from './output';
 import { evaluationLine, trainingJson } from '../session/training-json';
 import { formatTraining, trainingCsv } from './training-table';
