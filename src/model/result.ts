@@ -86,11 +86,20 @@ function jsonNumber(_key: string, v: unknown): unknown {
   return v;
 }
 
+/** Optional parts of the JSON document (CLI --theory, --seeds). */
+export interface JsonExtras {
+  /** Fields appended to layer l's object, e.g. { predicted } (--theory). */
+  layer?: (l: number) => Record<string, unknown>;
+  /** Fields appended at the top level after "layers", e.g. { theoryNote } (--theory), { seeds } (--seeds). */
+  top?: Record<string, unknown>;
+}
+
 /**
  * The stable JSON document of a run (format in README "JSON output"):
- * { config, backend, adapter, loss, firstNonFinite, firstAllZero, stepMs, layers: [{layer, fanIn, fanOut, z, a, dA, dZ, W, dW}] }.
+ * { config, backend, adapter, loss, firstNonFinite, firstAllZero, stepMs, layers: [{layer, fanIn, fanOut, z, a, dA, dZ, W, dW}] },
+ * with the fields of `extras` appended (each layer's, then the document's).
  */
-export function toJson(r: RunResult): string {
+export function toJson(r: RunResult, extras: JsonExtras = {}): string {
   const doc = {
     config: r.config,
     backend: r.backend,
@@ -102,8 +111,9 @@ export function toJson(r: RunResult): string {
     layers: r.layers.map((l) => {
       const out: Record<string, unknown> = { layer: l.layer, fanIn: l.fanIn, fanOut: l.fanOut };
       for (const t of TENSOR_NAMES) out[t] = l[t];
-      return out;
+      return { ...out, ...extras.layer?.(l.layer) };
     }),
+    ...extras.top,
   };
   return JSON.stringify(doc, jsonNumber, 1);
 }

@@ -132,6 +132,33 @@ export interface LayerPrediction {
 /** The theory of a network: per-layer predictions, or none with the reason. */
 export type Theory = { layers: LayerPrediction[]; note: null } | { layers: null; note: string };
 
+/** A layer's "predicted" in the CLI's JSON: each tensor's prediction, null where there is none, and χ_l. */
+export type PredictedJson = Record<PredictedTensor, Prediction | null> & { chi: number | null };
+
+/**
+ * The theory as the JSON document shows it (CLI --theory): each layer's "predicted" and the document's "theoryNote",
+ * which says why a prediction or a band is missing (null when everything is predicted).
+ */
+export function theoryJson(th: Theory): { predicted: (l: number) => PredictedJson; note: string | null } {
+  const layers = th.layers;
+  if (layers === null) {
+    const none: PredictedJson = { z: null, a: null, dA: null, dZ: null, dW: null, chi: null };
+    return { predicted: () => none, note: th.note };
+  }
+  const noDwBand = layers.some((p) => p.dW.band === null);
+  return {
+    predicted: (l) => {
+      const { z, a, dA, dZ, dW, chi } = layers[l - 1];
+      return { z, a, dA, dZ, dW, chi };
+    },
+    note: noDwBand
+      ? 'dW: mean-field rms only, no band: in a batch of different examples ‖dW‖² = Σ_jj′⟨dZ_j, dZ_j′⟩⟨a_j, a_j′⟩ is dominated '
+        + 'by cross-example terms whose finite-width fluctuations the theory does not follow (a band is given when every '
+        + 'example and its dŷ are the same, e.g. --input ones --loss sum)'
+      : null,
+  };
+}
+
 /** Examples of the batch whose per-example (diagonal) recursions are computed; more are subsampled evenly. */
 export const DIAG_EXAMPLES = 256;
 /**
