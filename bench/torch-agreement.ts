@@ -1,5 +1,5 @@
 /**
- * `npx vite-node bench/torch-agreement.ts [-- --preset train-compare --steps 100 --optimizers sgd,adam]`: how far the
+ * `npm run bench:torch [-- --preset train-compare --steps 100 --optimizers sgd,adam]`: how far the
  * exported PyTorch script's training (src/cli/experiment.py --same-numbers) is from gradscope's own, on the same
  * weights, split and minibatches. For each optimiser (sgd with the preset's η; adam with η = 1e-3 unless --adam-lr)
  * it trains the config four times: gradscope's Trainer on the CPU reference (float64) and on the WebGPU engine
@@ -13,18 +13,15 @@
  * Needs /usr/bin/python3 with torch and numpy; on a machine without a GPU the WebGPU engine runs on SwiftShader.
  */
 import { Command } from 'commander';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Backend } from '../src/backends/backend';
 import { CpuBackend } from '../src/backends/cpu/cpu-backend';
 import { nodeGpu } from '../src/backends/webgpu/node-gpu';
 import { WebGpuBackend } from '../src/backends/webgpu/webgpu-backend';
 import { OPTIMIZERS, type OptimizerName } from '../src/model/optimizers';
-import { resolveConfig, widthsOf, type RawConfig, type RunConfig } from '../src/model/config';
-import { Trainer } from '../src/session/train';
-import { trainingJson } from '../src/session/training-json';
-import { compareTraining, readSavedWeights, runScript, weightsAgreement, writeExport, type TrainingJson } from '../test/helpers/torch-training';
+import { resolveConfig, widthsOf, type RawConfig } from '../src/model/config';
+import { compareTraining, trainGradscope, trainTorch, weightsAgreement, writeExport, type TrainingRun } from '../test/helpers/torch-training';
 
 const opts = new Command()
   .option('--preset <name>', 'the network and its training', 'train-compare')
@@ -36,24 +33,7 @@ const opts = new Command()
   .parse(process.argv.filter((a) => a !== '--'))
   .opts<{ preset: string; steps: string; optimizers: string; adamLr: string; seed: string; init?: string }>();
 
-type Weights = { W: ArrayLike<number>[]; b: ArrayLike<number>[] };
-interface Run { doc: TrainingJson; weights: Weights; seconds: number }
-
-/** gradscope's training document of `cfg` on `backend`, and its final weights. */
-async function trainGradscope(cfg: RunConfig, backend: Backend): Promise<Run> {
-  const t0 = performance.now();
-  const trainer = await Trainer.start(cfg, backend);
-  await trainer.run();
-  return { doc: JSON.parse(trainingJson(trainer.result)) as TrainingJson, weights: await backend.readWeights(), seconds: (performance.now() - t0) / 1000 };
-}
-
-/** The exported script's training in `dtype` (the export in `dir`). */
-async function trainTorch(dir: string, dtype: 'float64' | 'float32', layers: number): Promise<Run> {
-  const json = join(dir, `${dtype}.json`), saved = join(dir, `${dtype}-weights`);
-  const t0 = performance.now();
-  await runScript(dir, ['--same-numbers', '--dtype', dtype, '--json', json, '--save-weights', saved]);
-  return { doc: JSON.parse(readFileSync(json, 'utf8')) as TrainingJson, weights: readSavedWeights(saved, layers), seconds: (performance.now() - t0) / 1000 };
-}
+type Run = TrainingRun;
 
 const fmt = (x: number) => (Number.isFinite(x) ? x.toExponential(1) : String(x));
 

@@ -23,7 +23,7 @@
 import pkg from '../../package.json';
 import { loadDigits } from '../data/digits';
 import { Minibatches, stratifiedSplit } from '../data/split';
-import { DIGITS_CLASSES, widthsOf, type RunConfig } from '../model/config';
+import { DIGITS_CLASSES, optimizerOf, widthsOf, type RunConfig } from '../model/config';
 import { hostLayer } from '../model/init';
 import type { OptimizerSpec } from '../model/optimizers';
 import script from '../cli/experiment.py?raw';
@@ -196,9 +196,7 @@ export function* torchExportFiles(cfg: RunConfig, origin: ExportOrigin): Generat
     if (cfg.steps > 0) {
       // The same split and stream as session/train.ts Trainer (its constructor and nextIndices calls).
       const split = stratifiedSplit(data.labels, DIGITS_CLASSES, cfg.seed);
-      const optimizer: OptimizerSpec = {
-        optimizer: cfg.optimizer, lr: cfg.lr, momentum: cfg.momentum, beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps, weightDecay: cfg.weightDecay,
-      };
+      const optimizer = optimizerOf(cfg);
       training = {
         steps: cfg.steps, evalEvery: cfg.evalEvery, maxRecorded: MAX_RECORDED, optimizer, torchOptimizer: torchOptimizerOf(optimizer),
         split: {

@@ -2,16 +2,19 @@
  * Training runs of the exported PyTorch script (src/cli/experiment.py) against gradscope's Trainer: writing an
  * export with the pure builder (src/session/export-torch.ts), running the script, reading its final weights, and
  * measuring how far two training documents (src/session/training-json.ts format) are apart. Used by
- * test/export-torch-train.test.ts and bench/torch-agreement.ts.
+ * test/export-torch.test.ts and bench/torch-agreement.ts.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Backend } from '../../src/backends/backend';
 import type { RunConfig } from '../../src/model/config';
 import type { TensorName } from '../../src/model/network';
 import { TENSOR_NAMES } from '../../src/model/network';
 import { parseJsonNumber } from '../../src/model/result';
 import { torchExportFiles } from '../../src/session/export-torch';
+import { Trainer } from '../../src/session/train';
+import { trainingJson } from '../../src/session/training-json';
 import { STAT_NAMES, type StatName } from '../../src/stats/stats';
 import { relativeError } from './compare';
 
@@ -68,6 +71,33 @@ export function readSavedWeights(dir: string, layers: number): { W: Float64Array
   };
   const L = Array.from({ length: layers }, (_, i) => i + 1);
   return { W: L.map((l) => f64(`W${l}.bin`)), b: L.map((l) => f64(`b${l}.bin`)) };
+}
+
+/** Final weights of a run: W^[l] (n^[l], n^[l-1]) and b^[l] (n^[l]) of every layer, row-major. */
+export interface Weights { W: ArrayLike<number>[]; b: ArrayLike<number>[] }
+
+/** One training run: its document, its final weights, and its wall-clock seconds (start to end, evaluations included). */
+export interface TrainingRun { doc: TrainingJson; weights: Weights; seconds: number }
+
+/** gradscope's training of `cfg` (config.steps ≥ 1, digits) on `backend`: trainingJson's document, final weights. */
+export async function trainGradscope(cfg: RunConfig, backend: Backend): Promise<TrainingRun> {
+  const t0 = performance.now();
+  const trainer = await Trainer.start(cfg, backend);
+  await trainer.run();
+  return { doc: JSON.parse(trainingJson(trainer.result)) as TrainingJson, weights: await backend.readWeights(), seconds: (performance.now() - t0) / 1000 };
+}
+
+/**
+ * The exported script's training in `dtype` (`experiment.py --same-numbers --dtype DTYPE --save-weights`, the export
+ * in `dir`; writes DTYPE.json and DTYPE-weights/ there).
+ * @param layers L, the number of weight files to read back.
+ * @throws as {@link runScript}.
+ */
+export async function trainTorch(dir: string, dtype: 'float64' | 'float32', layers: number, extra: readonly string[] = []): Promise<TrainingRun> {
+  const json = join(dir, `${dtype}.json`), saved = join(dir, `${dtype}-weights`);
+  const t0 = performance.now();
+  await runScript(dir, ['--same-numbers', '--dtype', dtype, '--json', json, '--save-weights', saved, ...extra]);
+  return { doc: JSON.parse(readFileSync(json, 'utf8')) as TrainingJson, weights: readSavedWeights(saved, layers), seconds: (performance.now() - t0) / 1000 };
 }
 
 /**
@@ -162,7 +192,7 @@ export function compareTraining(got: TrainingJson, ref: TrainingJson, tol = 1e-4
 }
 
 /** Largest ‖got − ref‖_F / ‖ref‖_F over the layers' W and over their b (test/helpers/compare.ts relativeError). */
-export function weightsAgreement(got: { W: ArrayLike<number>[]; b: ArrayLike<number>[] }, ref: { W: ArrayLike<number>[]; b: ArrayLike<number>[] }): { W: number; b: number } {
+export function weightsAgreement(got: Weights, ref: Weights): { W: number; b: number } {
   const worst = (g: ArrayLike<number>[], r: ArrayLike<number>[]) => r.reduce((m, x, i) => Math.max(m, relativeError(g[i], x)), 0);
   return { W: worst(got.W, ref.W), b: worst(got.b, ref.b) };
 }
