@@ -9,7 +9,9 @@
  * loss (train and test parts, every evaluation), the largest accuracy difference in examples (of 1437 / 360), the
  * largest relative difference of a recorded step's minibatch loss, rms(a^[l]) and rms(dW^[l]), of the last step's
  * statistics, and of the final W^[l] and b^[l] (‖ΔW‖_F/‖W‖_F, worst layer), and the first step whose record differs
- * by more than 1e-4.
+ * by more than 1e-4. Two float32 runs agree to rounding (~1e-6) until a discrete decision differs — a ReLU input
+ * within float32 rounding of 0 that one sum puts on the other side — and a long or unstable training then amplifies
+ * the difference (README "The CLI", measured agreement); that column names the step.
  * Needs /usr/bin/python3 with torch and numpy; on a machine without a GPU the WebGPU engine runs on SwiftShader.
  */
 import { Command } from 'commander';
