@@ -21,7 +21,7 @@ import { formFromConfig, rawFromForm } from './form';
 import { formatFactor, renderGrowth } from './growth-view';
 import { explanation, installHelp, renderGlossary } from './help';
 import { Panel } from './panel';
-import { checkPrediction, NO_PREDICTION, type Prediction, type Predictor } from './prediction';
+import { checkPrediction, theoryPredictor, type Prediction, type Predictor } from './prediction';
 import { ProgressView, progressText } from './progress';
 import { RunRequests } from './requests';
 import { Pins, shownRuns } from './runs';
@@ -31,10 +31,9 @@ import { readUrlConfig, urlForConfig, urlWithEveryField } from './url';
 
 /**
  * The theory hook: the prediction drawn for each run's network (short-dashed line and band on the charts, predicted factor
- * in the growth readout). Plug the theory in here, e.g. `const predictor: Predictor = predict;` with predict from
- * src/model/theory.ts (returning a prediction.ts Prediction, or null where it has none).
+ * in the growth readout): model/theory.ts's mean field and finite-width band, through prediction.ts.
  */
-const predictor: Predictor = NO_PREDICTION;
+const predictor: Predictor = theoryPredictor();
 
 /** The element with `id`, checked to be of `type`. @throws Error if index.html lacks it. */
 function byId<T extends HTMLElement>(id: string, type: { new (): T }): T {
@@ -57,6 +56,7 @@ const el = {
   compareInits: byId('compare-inits', HTMLButtonElement),
   unpinAll: byId('unpin-all', HTMLButtonElement),
   linear: byId('linear', HTMLInputElement),
+  theory: byId('theory', HTMLInputElement),
   exportJson: byId('export-json', HTMLButtonElement),
   exportCsv: byId('export-csv', HTMLButtonElement),
   exportPng: byId('export-png', HTMLButtonElement),
@@ -177,9 +177,10 @@ function showResult(r: RunResult): void {
   redrawRuns();
 }
 
-/** The prediction drawn for `r`: a hand-made one for the current result, else the predictor's. */
+/** The prediction drawn for `r`: a hand-made one for the current result, else the predictor's (if "theory" is ticked). */
 function predictionFor(r: RunResult, current: boolean): Prediction | null {
-  return current && manualPrediction ? manualPrediction : predictor(r.config);
+  if (current && manualPrediction) return manualPrediction;
+  return el.theory.checked ? predictor(r.config) : null;
 }
 
 /** Draw the current result with the pinned ones: charts, growth readout, toolbar, window.gradscope, address bar. */
@@ -187,6 +188,7 @@ function redrawRuns(): void {
   const runs = shownRuns(pins.list, state.lastResult, predictionFor);
   charts.show(runs, state.lastResult);
   state.growth = renderGrowth(el.growth, el.predictionNote, runs, unpin);
+  state.prediction = runs.find((r) => r.current)?.prediction ?? null;
   state.pinned = runs.filter((r) => r.pin !== null).map((r) => ({ config: r.result.config, label: r.label, color: r.color! }));
   state.charts = state.lastResult || pins.list.length > 0 ? charts.info() : null;
   const r = state.lastResult;
@@ -515,6 +517,7 @@ el.unpinAll.addEventListener('click', () => {
   redrawRuns();
 });
 el.compareInits.addEventListener('click', compareInitialisations);
+el.theory.addEventListener('change', redrawRuns);
 el.linear.addEventListener('change', () => {
   charts.setLinear(el.linear.checked);
   state.charts = charts.info();
