@@ -219,3 +219,35 @@ describe('a lost device', () => {
     fresh.destroy();
   });
 });
+
+describe('one statistics readback per step', () => {
+  it('mapAsync is called once per step: single steps with several statistics groups and histograms, and training steps', async () => {
+    const gpu = await gpuBackend();
+    let maps = 0;
+    // Count every mapAsync of every buffer (Dawn's GPUBuffer prototype), then restore it.
+    const probe = gpu.device.createBuffer({ size: 4, usage: GPUBufferUsage.MAP_READ });
+    const proto = Object.getPrototypeOf(probe) as { mapAsync: GPUBuffer['mapAsync'] };
+    probe.destroy();
+    const original = proto.mapAsync;
+    proto.mapAsync = function (this: GPUBuffer, ...args: Parameters<GPUBuffer['mapAsync']>) {
+      maps++;
+      return original.apply(this, args);
+    };
+    try {
+      // Checkpoints every ⌈√10⌉ = 4 layers: statistics in groups of at most 4 layers, forward and backward.
+      const deep = resolveConfig({ input: 'gaussian', depth: 10, width: 7, inputDim: 5, outputDim: 3, batch: 5, loss: 'mse', seed: SEED });
+      await gpu.setProblem(makeProblem(deep, { histograms: true, checkpoint: 'always' }));
+      expect(gpu.loaded!.plan.G).toBeLessThan(10);
+      maps = 0;
+      for (let i = 0; i < 3; i++) await gpu.step();
+      expect(maps).toBe(3);
+      const train = resolveConfig({ preset: 'train-compare', depth: 4, width: 23, batch: 17, steps: 5, seed: SEED });
+      await gpu.setProblem(makeProblem(train));
+      maps = 0;
+      for (let i = 0; i < 5; i++) await gpu.step({}, { update: true });
+      expect(maps).toBe(5);
+    } finally {
+      proto.mapAsync = original;
+    }
+  });
+});

@@ -1,9 +1,10 @@
 /**
- * The CLI's CSV output: one row per (layer, tensor), written with Papa Parse's unparse.
+ * The CSV form of a run, one row per (layer, tensor), written with Papa Parse's unparse: the CLI's --csv file and the
+ * GUI's CSV export.
  */
 import Papa from 'papaparse';
-import { TENSOR_NAMES } from '../model/network';
-import type { RunResult } from '../model/result';
+import { TENSOR_NAMES } from './network';
+import type { RunResult } from './result';
 import { STAT_NAMES } from '../stats/stats';
 import { MAGNITUDE_EDGES } from '../stats/histogram';
 
