@@ -165,7 +165,7 @@ const Q_HUGE = 1e300;
 /**
  * The fixed point q* of the variance map reached from q⁰ = 1 (Schoenholz eq. 3): fixed-point iteration, then
  * bisection on V(q) − q when the iteration converges slowly (near the critical point of a σ_b² = 0 network, where
- * q^l → q* only as 1/l). V is increasing in q for identity, ReLU and tanh, so the iterates are monotone and the
+ * q^l → q* only as 1/l); ReLU and identity, whose maps are linear in q, in closed form. V is increasing in q for identity, ReLU and tanh, so the iterates are monotone and the
  * bracket [q*, q⁰] or [q⁰, q*] holds the limit.
  * @returns q* (0 when the iterates vanish, Infinity when they diverge: ReLU with σ_w² ≥ 2, identity with σ_w² ≥ 1)
  * @throws RangeError for σ_w² or σ_b² negative or not finite.
@@ -173,6 +173,14 @@ const Q_HUGE = 1e300;
 export function fixedPointQ(g: Activation, sw2: number, sb2: number): number {
   if (!(sw2 >= 0 && Number.isFinite(sw2)) || !(sb2 >= 0 && Number.isFinite(sb2))) {
     throw new RangeError(`fixedPointQ: σ_w² and σ_b² must be finite and ≥ 0, got ${sw2}, ${sb2}`);
+  }
+  if (g !== 'tanh') {
+    // Linear maps (Poole et al. 2016 §3 for ReLU): V(q) = a·q + σ_b² with a = σ_w²/2 (ReLU: E[relu(√q z)²] = q/2) or
+    // σ_w² (identity); from q⁰ = 1 the iterates tend to σ_b²/(1 − a) for a < 1, stay at 1 for a = 1 and σ_b² = 0,
+    // and diverge otherwise.
+    const a = g === 'relu' ? sw2 / 2 : sw2;
+    if (a < 1) return sb2 / (1 - a) < Q_TINY ? 0 : sb2 / (1 - a);
+    return a === 1 && sb2 === 0 ? 1 : Infinity;
   }
   const V = (q: number) => varianceMap(g, sw2, sb2, q);
   let q = 1;
@@ -209,6 +217,8 @@ export function fixedPointQ(g: Activation, sw2: number, sb2: number): number {
  * @param q the variance, default q* of {@link fixedPointQ}
  */
 export function chi1(g: Activation, sw2: number, sb2: number, q = fixedPointQ(g, sw2, sb2)): number {
+  if (g === 'relu') return sw2 / 2;     // E[relu′(√q z)²] = P(z > 0) = ½ for every q > 0
+  if (g === 'identity') return sw2;
   const dg = THEORY_ACTIVATIONS[g].dg;
   return sw2 * gaussianExpectation((u) => dg(u) ** 2, Math.min(Math.max(q, Q_TINY), Q_HUGE));
 }
