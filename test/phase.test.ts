@@ -13,10 +13,13 @@ import { resolveConfig } from '../src/model/config';
 import {
   DEFAULT_PHASE_OPTIONS, growthRate, PhaseConfigError, resolvePhaseOptions, zeroCrossing, type PhaseSpec,
 } from '../src/model/phase';
-import { chi1, criticalSw2, fixedPointQ } from '../src/model/phase-theory';
+import { chi1, criticalSw2, fixedPointQ, gaussianExpectation } from '../src/model/phase-theory';
 import { phaseSpec, runPhase } from '../src/session/phase';
 import { gpuBackend, releaseGpu } from './helpers/gpu';
 import { TEST_SEED } from './helpers/seed';
+import { CpuBackend } from '../src/backends/cpu/cpu-backend';
+import { Session, type RunProgress } from '../src/session/session';
+import { phaseJson } from '../src/model/phase';
 
 afterAll(releaseGpu);
 
@@ -66,9 +69,42 @@ describe('--phase on the command line', () => {
   });
 });
 
+describe('Session.phase: progress, cancel, JSON', () => {
+  it('reports progress, stops on cancel(), then runs a grid to the end with the theory in the JSON', async () => {
+    const progress: RunProgress[] = [];
+    let cancelAt = 1;
+    const session: Session = new Session(async () => ({ backend: new CpuBackend(), notice: null }), {
+      onProgress: (p) => { progress.push(p); if (progress.length === cancelAt) session.cancel(); },
+    });
+    const cfg = resolveConfig({ backend: 'cpu', depth: 20, width: 128, batch: 8, activation: 'relu', seed: TEST_SEED });
+    expect((await session.phase(cfg, resolvePhaseOptions({ grid: '4x4' }))).kind).toBe('cancelled');
+    cancelAt = -1;
+    progress.length = 0;
+    const small = resolveConfig({ backend: 'cpu', depth: 8, width: 16, batch: 4, activation: 'relu', seed: TEST_SEED });
+    const outcome = await session.phase(small, resolvePhaseOptions({ grid: '3x2', sw2: '1..3', sb2: '0..0.1' }));
+    session.close();
+    expect(outcome.kind).toBe('done');
+    if (outcome.kind !== 'done') return;
+    expect(progress.at(-1)).toMatchObject({ done: 6 * 17, total: 6 * 17 });
+    const json = JSON.parse(phaseJson(outcome.result)) as { phase: Record<string, unknown> };
+    expect(json.phase).toMatchObject({ activation: 'relu', depth: 8, width: 16, sw2: [1, 2, 3], sb2: [0, 0.1], criticalTheory: [2, 2] });
+    expect(json.phase.growth).toHaveLength(2);
+    expect((json.phase.growth as unknown[][])[0]).toHaveLength(3);
+    expect(json.phase.series).toBeUndefined();
+  });
+});
+
 describe('mean-field critical line χ₁ = 1', () => {
   it('ReLU: σ_w² = 2 at σ_b² = 0; tanh: σ_w² = 1 at σ_b² = 0', () => {
-    expect(criticalSw2('relu', 0)).toBeCloseTo(2, 9);
+    expect(criticalSw2('relu', 0)).toBe(2);
+    expect(criticalSw2('relu', 0.2)).toBe(2);
+    // The closed forms behind it (E[relu(√q z)²] = q/2, E[relu′²] = ½) against the quadrature and the trapezoid rule.
+    for (const q of [0.3, 1, 7]) {
+      expect(gaussianExpectation((u) => Math.max(u, 0) ** 2, q)).toBeCloseTo(q / 2, 10);
+      expect(trapezoid((u) => (u > 0 ? 1 : 0), q)).toBeCloseTo(0.5, 6);
+    }
+    expect(fixedPointQ('relu', 1.5, 0.1)).toBeCloseTo(0.1 / (1 - 0.75), 14);
+    expect(chi1('relu', 2, 0.1)).toBe(1);
     expect(criticalSw2('tanh', 0)).toBeCloseTo(1, 6);
   });
   it('tanh at σ_b² = 0.05: ≈ 1.76, and χ₁ = 1 there by an independent trapezoid rule', () => {

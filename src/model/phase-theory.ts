@@ -230,10 +230,14 @@ export function depthScale(chi: number): number {
 
 /**
  * The critical σ_w² of a row σ_b²: the root of χ₁(σ_w², σ_b²) = 1 in [lo, hi], by bisection on ln χ₁ (χ₁ increases
- * with σ_w² for identity, ReLU and tanh) to a relative 1e-12.
+ * with σ_w² for identity, ReLU and tanh) to a relative 1e-12; ReLU (2) and identity (1) exactly.
  * @returns σ_w² on the critical line, or null when χ₁ − 1 has one sign on all of [lo, hi]
  */
 export function criticalSw2(g: Activation, sb2: number, lo = 1e-3, hi = 1e3): number | null {
+  if (g !== 'tanh') {
+    const exact = g === 'relu' ? 2 : 1;   // χ₁ = σ_w²/2 (ReLU), σ_w² (identity) at every σ_b²
+    return exact >= lo && exact <= hi ? exact : null;
+  }
   const h = (sw2: number) => Math.log(chi1(g, sw2, sb2, fixedPointQ(g, sw2, sb2)));
   let hl = h(lo), hh = h(hi);
   if (hl > 0 || hh < 0) return null;

@@ -323,7 +323,8 @@ export interface PhaseResult {
  * the strings "Infinity", "-Infinity", "NaN" (as the run's JSON). fit restates the fit windows (FIT).
  */
 export function phaseJson(r: PhaseResult): string {
-  const { series: _series, ...rest } = r;
+  const rest: Partial<PhaseResult> = { ...r };
+  delete rest.series;
   return JSON.stringify({ phase: { ...rest, fit: FIT } }, jsonNumber, 1);
 }
 
