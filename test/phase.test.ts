@@ -11,7 +11,7 @@ import { parseArgs, UsageError } from '../src/cli/args';
 import { formatPhase } from '../src/cli/phase-table';
 import { resolveConfig } from '../src/model/config';
 import {
-  DEFAULT_PHASE_OPTIONS, growthRate, PhaseConfigError, resolvePhaseOptions, zeroCrossing, type PhaseSpec,
+  correlationRate, DEFAULT_PHASE_OPTIONS, growthRate, PhaseConfigError, resolvePhaseOptions, zeroCrossing, type PhaseSpec,
 } from '../src/model/phase';
 import { chi1, criticalSw2, fixedPointQ, gaussianExpectation } from '../src/model/phase-theory';
 import { phaseSpec, runPhase } from '../src/session/phase';
@@ -186,6 +186,12 @@ describe('the measured growth rate changes sign at the theory line (tanh, width 
       expect(growth[4]!, `seed ${k}`).toBeGreaterThan(0);
       return zeroCrossing(offsets.map((d) => critical + d), growth)!;
     });
+    // The decorrelation rate of nearby inputs (ln(1 − c) per layer, theory ln χ₁) has the same signs, seed by seed.
+    const rates = offsets.map((_, i) => Array.from({ length: K }, (_k, k) => correlationRate(series[k * offsets.length + i].oneMinusC)!));
+    const meanRate = rates.map((r) => r.reduce((a, b) => a + b, 0) / K);
+    console.log('decorrelation rate per layer', meanRate.map((r) => r.toFixed(4)).join(' '), 'theory', offsets.map((d) => Math.log(chi1('tanh', critical + d, 0.05)).toFixed(4)).join(' '));
+    expect(Math.max(...rates[0])).toBeLessThan(0);
+    expect(Math.min(...rates[4])).toBeGreaterThan(0);
     const mean = crossings.reduce((a, b) => a + b, 0) / K;
     const sd = Math.sqrt(crossings.reduce((a, b) => a + (b - mean) ** 2, 0) / (K - 1));
     const se = sd / Math.sqrt(K);
