@@ -199,3 +199,23 @@ describe('the measured growth rate changes sign at the theory line (tanh, width 
     expect(Math.abs(mean - critical)).toBeLessThan(3 * se);
   });
 });
+
+describe('the GUI view (ui/phase-view.ts): layout helpers', () => {
+  it('maps canvas points to cells with σ_b² increasing upward, colours by sign, and describes a cell', async () => {
+    const { divergingColour, phaseCellAt, phaseCellText } = await import('../src/ui/phase-view');
+    const r = {
+      sw2: [1, 2, 3, 4], sb2: [0, 0.1], growth: [[-0.2, -0.1, 0.1, null], [-0.3, -0.2, 0.05, 0.2]],
+      growthTheory: [[-0.2, -0.1, 0.1, 0.2], [-0.3, -0.2, 0.05, 0.2]], criticalMeasured: [2.5, 2.8], criticalTheory: [2, 2.6],
+    } as unknown as Parameters<typeof phaseCellText>[0];
+    // Plot: x 52..468 (416 px, 104 per column), y 12..320 (308 px, 154 per row) of a 480 × 360 canvas.
+    expect(phaseCellAt(r, 480, 360, 53, 13)).toEqual({ row: 1, col: 0 });
+    expect(phaseCellAt(r, 480, 360, 467, 319)).toEqual({ row: 0, col: 3 });
+    expect(phaseCellAt(r, 480, 360, 40, 100)).toBeNull();
+    expect(phaseCellAt(r, 480, 360, 100, 330)).toBeNull();
+    expect(divergingColour(0, 1)).toBe('rgb(255,255,255)');
+    expect(divergingColour(-1, 1)).toBe('rgb(33,102,172)');
+    expect(divergingColour(5, 1)).toBe('rgb(178,24,43)');
+    expect(divergingColour(NaN, 1)).toBe('#bbb');
+    expect(phaseCellText(r, 0, 3)).toMatch(/^σ_w² = 4, σ_b² = 0: growth of rms\(dA\) not fitted per layer \(theory ½ ln χ₁ = 0\.2000\); critical σ_w² measured 2\.5000, theory 2\.0000$/);
+  });
+});
