@@ -28,4 +28,11 @@ test('Measure draws the phase diagram of the panel\'s network', async ({ page })
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
   await expect(page.locator('#phase-canvas')).toHaveAttribute('title', /^σ_w² = .*growth of rms\(dA\)/);
   await page.locator('section.phase').screenshot({ path: `${ARTIFACTS}/phase-view.png` });
+  // A click opens the cell's network in the main view: init normal with std σ_w/√n, bias std σ_b.
+  const runs = await page.evaluate(() => window.gradscope.runs);
+  await page.mouse.click(box.x + box.width - 20, box.y + 20); // top right: σ_w² = 4, σ_b² = 0.3
+  const r = await waitForRuns(page, runs + 1);
+  expect(r.config).toMatchObject({ init: 'normal', inputDim: 32, depth: 12, width: 32 });
+  expect(r.config.std).toBeCloseTo(Math.sqrt(4 / 32), 6);
+  expect(r.config.biasStd).toBeCloseTo(Math.sqrt(0.3), 6);
 });

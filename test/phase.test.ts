@@ -216,6 +216,6 @@ describe('the GUI view (ui/phase-view.ts): layout helpers', () => {
     expect(divergingColour(-1, 1)).toBe('rgb(33,102,172)');
     expect(divergingColour(5, 1)).toBe('rgb(178,24,43)');
     expect(divergingColour(NaN, 1)).toBe('#bbb');
-    expect(phaseCellText(r, 0, 3)).toMatch(/^σ_w² = 4, σ_b² = 0: growth of rms\(dA\) not fitted per layer \(theory ½ ln χ₁ = 0\.2000\); critical σ_w² measured 2\.5000, theory 2\.0000$/);
+    expect(phaseCellText(r, 0, 3)).toMatch(/^σ_w² = 4, σ_b² = 0: growth of rms\(dA\) not fitted per layer \(theory ½ ln χ₁ = 0\.2000\); critical σ_w² measured 2\.5000, theory 2\.0000; click to open this network$/);
   });
 });

@@ -559,6 +559,24 @@ async function measurePhase(): Promise<void> {
     + `${formatMs(r.ms)} (${r.networksPerDispatch} per dispatch)`;
 }
 el.phaseRun.addEventListener('click', () => void measurePhase());
+/**
+ * Clicking a cell opens its network in the main view: the panel's network with gaussian inputs of dimension n, W^[l]
+ * ~ N(0, σ_w²/n) (init normal, std σ_w/√n) and b^[l] ~ N(0, σ_b²) (bias 0, bias std σ_b), the same seed. (The main
+ * view's last layer is the identity output layer, so its last rows differ from the phase diagram's all-g network.)
+ */
+el.phaseCanvas.addEventListener('click', (e) => {
+  if (phaseShown === null) return;
+  const r = phaseShown;
+  const box = el.phaseCanvas.getBoundingClientRect();
+  const cell = phaseCellAt(r, box.width, box.height, e.clientX - box.left, e.clientY - box.top);
+  if (cell === null) return;
+  submit({
+    ...rawFromForm(form, null), depth: r.depth, width: r.width, batch: r.batch, activation: r.activation, seed: r.seed,
+    input: 'gaussian', inputDim: r.width, init: 'normal', mean: 0, std: Math.sqrt(r.sw2[cell.col] / r.width), bias: 0,
+    biasStd: Math.sqrt(r.sb2[cell.row]),
+  }, 'now');
+});
+el.phaseCanvas.style.cursor = 'pointer';
 el.phaseCanvas.addEventListener('mousemove', (e) => {
   if (phaseShown === null) return;
   const box = el.phaseCanvas.getBoundingClientRect();

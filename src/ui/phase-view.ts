@@ -99,5 +99,6 @@ export function phaseCellText(r: PhaseResult, row: number, col: number): string 
   const g = r.growth[row][col];
   const fmt = (v: number | null) => (v === null || !Number.isFinite(v) ? 'not fitted' : v.toFixed(4));
   return `σ_w² = ${+r.sw2[col].toFixed(4)}, σ_b² = ${+r.sb2[row].toFixed(4)}: growth of rms(dA) ${fmt(g)} per layer `
-    + `(theory ½ ln χ₁ = ${fmt(r.growthTheory[row][col])}); critical σ_w² measured ${fmt(r.criticalMeasured[row])}, theory ${fmt(r.criticalTheory[row])}`;
+    + `(theory ½ ln χ₁ = ${fmt(r.growthTheory[row][col])}); critical σ_w² measured ${fmt(r.criticalMeasured[row])}, theory ${fmt(r.criticalTheory[row])}; `
+    + 'click to open this network';
 }
