@@ -156,6 +156,21 @@ describe('batched WebGPU engine = float64 CPU reference', () => {
   }
 });
 
+describe('batched WebGPU engine at float32\'s edges', () => {
+  it('rms(dA) down to ~2^-100 (squares far below float32\'s range) and up to ~2^100: the records scale by the exponent', async () => {
+    // tanh, σ_b² = 0: σ_w² = 0.1 shrinks dA by about √0.1 per layer (2^-100 after 60 layers); ReLU σ_w² = 20 grows it by √10.
+    const spec = (activation: 'tanh' | 'relu', sw2: number): PhaseSpec => ({ activation, depth: 60, width: 16, batch: 4, networks: [{ sw2, sb2: 0, seed: TEST_SEED }] });
+    for (const [s, lo, hi] of [[spec('tanh', 0.1), -80, -40], [spec('relu', 20), 40, 80]] as const) {
+      const backend = await gpuBackend();
+      const gpu = (await runPhaseGpu(backend.device, backend.cache, s, 2 ** 28)).series[0];
+      const cpu = (await runPhaseCpu(s)).series[0];
+      expect(cpu.lnRmsDA[0], s.activation).toBeGreaterThan(lo);
+      expect(cpu.lnRmsDA[0], s.activation).toBeLessThan(hi);
+      for (let l = 0; l <= 60; l++) expect(Math.abs(gpu.lnRmsDA[l] - cpu.lnRmsDA[l]), `${s.activation} layer ${l}`).toBeLessThan(1e-3);
+    }
+  });
+});
+
 describe('the measured growth rate changes sign at the theory line (tanh, width 256)', () => {
   const critical = criticalSw2('tanh', 0.05)!;
   const offsets = [-0.4, -0.2, 0, 0.2, 0.4];
