@@ -27,6 +27,8 @@ import { RunRequests } from './requests';
 import { Pins, shownRuns } from './runs';
 import { publishState } from './state';
 import { renderTable, tablePages, type TableChoice } from './table';
+import { resolvePhaseOptions, type PhaseResult } from '../model/phase';
+import { drawPhase, phaseCellAt, phaseCellText } from './phase-view';
 import { readUrlConfig, urlForConfig, urlWithEveryField } from './url';
 
 /**
@@ -73,6 +75,10 @@ const el = {
   tablePageLabel: byId('table-page-label', HTMLElement),
   table: byId('stats-table', HTMLTableElement),
   glossary: byId('glossary-body', HTMLElement),
+  phaseGrid: byId('phase-grid', HTMLSelectElement),
+  phaseRun: byId('phase-run', HTMLButtonElement),
+  phaseStatus: byId('phase-status', HTMLElement),
+  phaseCanvas: byId('phase-canvas', HTMLCanvasElement),
 };
 const canvases: Record<ChartName, HTMLCanvasElement> = {
   forward: byId('chart-forward', HTMLCanvasElement),
@@ -524,6 +530,62 @@ el.linear.addEventListener('change', () => {
 });
 wireExports();
 redrawRuns();
+
+/** The last phase diagram drawn, or null. */
+let phaseShown: PhaseResult | null = null;
+/**
+ * Measure the phase diagram of the panel's depth, width, batch and activation over the chosen grid (Session.phase:
+ * progress and Cancel as for a step; a step requested meanwhile cancels it), then draw it.
+ */
+async function measurePhase(): Promise<void> {
+  const cfg = panelConfig();
+  if (cfg === null) return;
+  clearError();
+  el.phaseStatus.textContent = 'measuring…';
+  setBusy(true);
+  const outcome = await session.phase(cfg, resolvePhaseOptions({ grid: el.phaseGrid.value }));
+  if (!requests.busy) setBusy(false);
+  if (outcome.kind === 'failed') {
+    el.phaseStatus.textContent = '';
+    showError(describe(outcome.error));
+    return;
+  }
+  if (outcome.kind === 'cancelled') {
+    el.phaseStatus.textContent = 'cancelled';
+    return;
+  }
+  const r = outcome.result;
+  phaseShown = r;
+  el.phaseCanvas.hidden = false;
+  drawPhase(el.phaseCanvas, r);
+  el.phaseStatus.textContent = `${r.activation}, L = ${r.depth}, n = ${r.width}, m = ${r.batch}: ${r.sw2.length * r.sb2.length} networks in `
+    + `${formatMs(r.ms)} (${r.networksPerDispatch} per dispatch)`;
+}
+el.phaseRun.addEventListener('click', () => void measurePhase());
+/**
+ * Clicking a cell opens its network in the main view: the panel's network with gaussian inputs of dimension n, W^[l]
+ * ~ N(0, σ_w²/n) (init normal, std σ_w/√n) and b^[l] ~ N(0, σ_b²) (bias 0, bias std σ_b), the same seed. (The main
+ * view's last layer is the identity output layer, so its last rows differ from the phase diagram's all-g network.)
+ */
+el.phaseCanvas.addEventListener('click', (e) => {
+  if (phaseShown === null) return;
+  const r = phaseShown;
+  const box = el.phaseCanvas.getBoundingClientRect();
+  const cell = phaseCellAt(r, box.width, box.height, e.clientX - box.left, e.clientY - box.top);
+  if (cell === null) return;
+  submit({
+    ...rawFromForm(form, null), depth: r.depth, width: r.width, batch: r.batch, activation: r.activation, seed: r.seed,
+    input: 'gaussian', inputDim: r.width, init: 'normal', mean: 0, std: Math.sqrt(r.sw2[cell.col] / r.width), bias: 0,
+    biasStd: Math.sqrt(r.sb2[cell.row]),
+  }, 'now');
+});
+el.phaseCanvas.style.cursor = 'pointer';
+el.phaseCanvas.addEventListener('mousemove', (e) => {
+  if (phaseShown === null) return;
+  const box = el.phaseCanvas.getBoundingClientRect();
+  const cell = phaseCellAt(phaseShown, box.width, box.height, e.clientX - box.left, e.clientY - box.top);
+  el.phaseCanvas.title = cell === null ? '' : phaseCellText(phaseShown, cell.row, cell.col);
+});
 
 if (start.error) showError(start.error);
 panel.markInvalid(start.invalid);
