@@ -22,6 +22,7 @@ export type Binning = 'magnitude' | 'linear';
 export type Signs = 'split' | 'abs';
 /** The values counted apart from the magnitude bins. */
 export type Special = 'zero' | 'subnormal' | 'inf' | 'nan';
+/** The special columns, in their order on the axis (zero's place depends on the signs). */
 export const SPECIALS: readonly Special[] = ['zero', 'subnormal', 'inf', 'nan'];
 
 /**
@@ -45,6 +46,8 @@ export interface BinAxis {
   signs: Signs;
   /** The exponents shown (magnitude binning), null when no layer has a normal value (or linear binning). */
   range: ExponentRange | null;
+  /** 'split' with a negative side (false when no layer has a negative value: the positive side takes the width). */
+  negatives: boolean;
   /** Exponents (or linear bins) per column: > 1 when they do not fit the width; their counts are summed. */
   binsPerCell: number;
   cells: Cell[];
@@ -78,23 +81,31 @@ export function exponentRange(hists: Iterable<Histogram | undefined>): ExponentR
   return lo <= hi ? { lo, hi } : null;
 }
 
+/** True if some layer of `hists` has a negative normal value (undefined layers skipped). */
+export function hasNegatives(hists: Iterable<Histogram | undefined>): boolean {
+  for (const h of hists) if (h && h.magnitude.negative.some((n) => n > 0)) return true;
+  return false;
+}
+
 /**
  * The magnitude columns for `range`, at most `maxCells` of the magnitude bins (the special columns come on top):
- * 'split' — negative exponents hi..lo (mirrored), zero, positive lo..hi; 'abs' — zero, |x| lo..hi; then subnormal,
- * ±∞, NaN. Exponents are grouped binsPerCell to a column from `range.lo` when there are more than maxCells.
+ * 'split' — negative exponents hi..lo (mirrored; left out when `negatives` is false), zero, positive lo..hi;
+ * 'abs' — zero, |x| lo..hi; then subnormal, ±∞, NaN. Exponents are grouped binsPerCell to a column from `range.lo`
+ * when there are more than maxCells.
  */
-export function magnitudeAxis(range: ExponentRange | null, signs: Signs, maxCells: number): BinAxis {
+export function magnitudeAxis(range: ExponentRange | null, signs: Signs, maxCells: number, negatives = true): BinAxis {
   const groups: { lo: number; hi: number }[] = [];
+  const mirrored = signs === 'split' && negatives;
   let k = 1;
   if (range) {
-    const perSide = Math.max(1, Math.floor(maxCells / (signs === 'split' ? 2 : 1)));
+    const perSide = Math.max(1, Math.floor(maxCells / (mirrored ? 2 : 1)));
     k = Math.max(1, Math.ceil((range.hi - range.lo + 1) / perSide));
     for (let lo = range.lo; lo <= range.hi; lo += k) groups.push({ lo, hi: Math.min(range.hi + 1, lo + k) });
   }
   const cells: Cell[] = [];
   const zero: Cell = { kind: 'special', which: 'zero' };
   if (signs === 'split') {
-    for (let i = groups.length - 1; i >= 0; i--) cells.push({ kind: 'magnitude', sign: -1, ...groups[i] });
+    if (mirrored) for (let i = groups.length - 1; i >= 0; i--) cells.push({ kind: 'magnitude', sign: -1, ...groups[i] });
     cells.push(zero);
     for (const g of groups) cells.push({ kind: 'magnitude', sign: 1, ...g });
   } else {
@@ -102,7 +113,7 @@ export function magnitudeAxis(range: ExponentRange | null, signs: Signs, maxCell
     for (const g of groups) cells.push({ kind: 'magnitude', sign: 0, ...g });
   }
   for (const which of ['subnormal', 'inf', 'nan'] as const) cells.push({ kind: 'special', which });
-  return { binning: 'magnitude', signs, range, binsPerCell: k, cells };
+  return { binning: 'magnitude', signs, range, negatives: mirrored, binsPerCell: k, cells };
 }
 
 /** The linear columns: the 64 bins, grouped when more than `maxCells`. */
@@ -110,7 +121,7 @@ export function linearAxis(maxCells: number): BinAxis {
   const k = Math.max(1, Math.ceil(LINEAR_BINS / Math.max(1, maxCells)));
   const cells: Cell[] = [];
   for (let lo = 0; lo < LINEAR_BINS; lo += k) cells.push({ kind: 'linear', lo, hi: Math.min(LINEAR_BINS, lo + k) });
-  return { binning: 'linear', signs: 'split', range: null, binsPerCell: k, cells };
+  return { binning: 'linear', signs: 'split', range: null, negatives: false, binsPerCell: k, cells };
 }
 
 /**
@@ -221,8 +232,9 @@ export interface ColumnLayout {
   x1: Float64Array;
 }
 
-/** Gap between groups of columns (negative values, zero, positive values, each special), and a special column's width. */
+/** Gap in CSS px between groups of columns (negative values, zero, positive values, each special). */
 export const COLUMN_GAP = 4;
+/** A special column's width in CSS px: the regular columns' width, within these bounds. */
 export const SPECIAL_WIDTH = { min: 12, max: 28 } as const;
 
 /** Which group a cell belongs to (a gap separates groups). */
@@ -277,7 +289,7 @@ export function cellAt(layout: ColumnLayout, x: number): number {
 
 /** 2^e as a number for people, valid far beyond float64: "0.125", "1.13e+15", "2.61e+1760". */
 export function pow2Number(e: number): string {
-  if (Math.abs(e) <= 16) return formatNumber(2 ** e);
+  if (Math.abs(e) <= 16) return String(Number((2 ** e).toPrecision(4)));
   const d = e * Math.log10(2), whole = Math.floor(d);
   let mantissa = Number((10 ** (d - whole)).toPrecision(3)), exponent = whole;
   if (mantissa >= 10) { mantissa /= 10; exponent += 1; }
@@ -294,9 +306,12 @@ export function pow2Tick(e: number): string {
   return `2${[...String(e)].map((ch) => SUPERSCRIPT[ch] ?? ch).join('')}`;
 }
 
-/** A linear bin edge for people (NaN or ±∞ where the extended range's edges are beyond float64). */
-function edge(v: number): string {
-  return Number.isFinite(v) ? formatNumber(Number(v.toPrecision(3))) : formatNumber(v);
+/**
+ * A bin edge for people, 3 significant digits without trailing zeros: "0.12", "-3.5e+30", "1024" ("NaN" or
+ * "Infinity" where the extended range's edges are beyond float64).
+ */
+export function edgeText(v: number): string {
+  return Number.isFinite(v) ? String(Number(v.toPrecision(3))) : formatNumber(v);
 }
 
 /**
@@ -325,7 +340,8 @@ export function cellText(cell: Cell, h?: Histogram): string {
       if (!h) return `${bins} of each layer's own [min, max]`;
       if (!h.linear) return `${bins}: none (min or max of the layer is not finite)`;
       const e = h.linear.edges;
-      return `${bins}: x in [${edge(e[cell.lo])}, ${edge(e[cell.hi])}${cell.hi === LINEAR_BINS ? ']' : ')'}`;
+      if (e[0] === e[LINEAR_BINS]) return `${bins}: ${cell.lo === 0 ? `every x = ${edgeText(e[0])} (min = max)` : 'none (min = max: every x is in bin 1)'}`;
+      return `${bins}: x in [${edgeText(e[cell.lo])}, ${edgeText(e[cell.hi])}${cell.hi === LINEAR_BINS ? ']' : ')'}`;
     }
   }
 }

@@ -1,35 +1,29 @@
 /**
  * The heatmap's colour scale: viridis (van der Walt & Smith, matplotlib 2015), perceptually uniform and readable in
- * grey and by the colour-blind, as a degree-6 polynomial fit per channel (Matt Zucker's fit, within about 1/255 of
- * the 256-entry table), and the log scale of counts that picks a colour.
+ * grey and by the colour-blind, as straight lines (in sRGB) between its colours at t = 0, 1/8, …, 1 (the nine colours
+ * of R's viridisLite::viridis(9)), and the log scale of counts that picks a colour.
  */
 
 /** An RGB colour, each channel 0..255. */
 export type Rgb = readonly [number, number, number];
 
-/** Polynomial coefficients c0..c6 of (r, g, b) in t ∈ [0, 1], each channel in [0, 1]. */
-const COEFFS: readonly Rgb[] = [
-  [0.2777273272234177, 0.005407344544966578, 0.3340998053353061],
-  [0.1050930431085774, 1.404613529898575, 1.384590162594685],
-  [-0.3308618287255563, 0.214847559468213, 0.09509516302823659],
-  [-4.634230498983486, -5.799100973351585, -19.33244095627987],
-  [6.228269936347081, 14.17993336680509, 56.69055260068105],
-  [4.776384997670288, -13.74514537774601, -65.35303263337234],
-  [-5.435455855934631, 4.645852612178535, 26.3124352495832],
+/** viridis at t = k/8, k = 0..8: #440154, #472D7B, #3B528B, #2C728E, #21908C, #27AD81, #5DC863, #AADC32, #FDE725. */
+export const VIRIDIS_ANCHORS: readonly Rgb[] = [
+  [0x44, 0x01, 0x54], [0x47, 0x2d, 0x7b], [0x3b, 0x52, 0x8b], [0x2c, 0x72, 0x8e], [0x21, 0x90, 0x8c],
+  [0x27, 0xad, 0x81], [0x5d, 0xc8, 0x63], [0xaa, 0xdc, 0x32], [0xfd, 0xe7, 0x25],
 ];
 
 /**
- * viridis at t (clamped to [0, 1]): dark purple (68, 1, 84) at 0, teal in the middle, yellow (253, 231, 37) at 1.
+ * viridis at t (clamped to [0, 1]; NaN as 0): dark purple (68, 1, 84) at 0, teal in the middle, yellow (253, 231, 37)
+ * at 1; between two anchors the straight line, rounded.
  * @example viridis(0) // [68, 1, 84]
  */
 export function viridis(t: number): Rgb {
   const x = Number.isNaN(t) ? 0 : Math.min(1, Math.max(0, t));
-  const channel = (c: 0 | 1 | 2) => {
-    let v = 0;
-    for (let k = COEFFS.length - 1; k >= 0; k--) v = v * x + COEFFS[k][c];
-    return Math.round(255 * Math.min(1, Math.max(0, v)));
-  };
-  return [channel(0), channel(1), channel(2)];
+  const n = VIRIDIS_ANCHORS.length - 1;
+  const k = Math.min(n - 1, Math.floor(x * n)), f = x * n - k;
+  const a = VIRIDIS_ANCHORS[k], b = VIRIDIS_ANCHORS[k + 1];
+  return [0, 1, 2].map((c) => Math.round(a[c] + f * (b[c] - a[c]))) as unknown as Rgb;
 }
 
 /**

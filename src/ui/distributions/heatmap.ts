@@ -22,6 +22,8 @@ export interface HistogramView {
   signs: Signs;
   /** The true exponents holding a value in any layer of the tensor (bins.ts exponentRange); null if none. */
   range: ExponentRange | null;
+  /** Some layer of the tensor has a negative value (bins.ts hasNegatives): 'split' then has a negative side. */
+  negatives: boolean;
   /** The run used the extended range (a layer's bins are placed by stored exponent + its shift). */
   extended: boolean;
 }
@@ -137,7 +139,7 @@ export function placeTip(tip: HTMLElement, text: string, x: number, y: number): 
 export function axisTitle(view: HistogramView, axis: BinAxis): string {
   const grouped = axis.binsPerCell > 1 ? ` · ${axis.binsPerCell} ${view.binning === 'magnitude' ? 'powers of two' : 'bins'} per column (summed)` : '';
   if (view.binning === 'linear') return `position within the layer's range [min, max]: 64 bins, each layer its own range${grouped}`;
-  const signs = view.signs === 'split' ? 'negative values mirrored left of 0' : 'both signs together (|x|)';
+  const signs = view.signs === 'abs' ? 'both signs together (|x|)' : view.negatives ? 'negative values mirrored left of 0' : 'no negative values in any layer';
   const ext = view.extended ? ' · extended range: placed by true exponent (stored + the layer\'s shift)' : '';
   return `x by power of two, bins [2^e, 2^(e+1)), ${signs}${ext}${grouped}`;
 }
@@ -149,6 +151,7 @@ export function linearTicks(layout: ColumnLayout, width: number): Tick[] {
     { at: n > 0 ? layout.x1[n - 1] : width, label: 'max' }];
 }
 
+/** The heatmap of one tensor on a canvas, with its hover text (see the module's comment). */
 export class Heatmap {
   private drawn: Drawn | null = null;
 
@@ -190,7 +193,7 @@ export class Heatmap {
     this.canvas.width = Math.round(cssW * dpr);
     this.canvas.height = Math.round(cssH * dpr);
 
-    const axis = view.binning === 'magnitude' ? magnitudeAxis(view.range, view.signs, magnitudeBudget(plot.width, dpr))
+    const axis = view.binning === 'magnitude' ? magnitudeAxis(view.range, view.signs, magnitudeBudget(plot.width, dpr), view.negatives)
       : linearAxis(Math.floor(plot.width * dpr));
     const layout = layoutColumns(axis, plot.width);
     const pw = Math.round(plot.width * dpr), ph = Math.round(plot.height * dpr);
@@ -217,6 +220,16 @@ export class Heatmap {
       layersPerRow: d.groups.perRow, binsPerColumn: d.axis.binsPerCell, range: d.axis.range, maxCount: d.matrix.max, plot: { ...d.plot },
       columns: d.axis.cells.map((cell, i) => ({ cell, x0: d.plot.left + d.layout.x0[i], x1: d.plot.left + d.layout.x1[i] })),
     };
+  }
+
+  /**
+   * The counts of row `row` (0-based, top to bottom), one per column as drawn (HeatmapInfo.columns), or null for no such
+   * row: the numbers the colours are made of, for the tests.
+   */
+  rowCounts(row: number): number[] | null {
+    const d = this.drawn;
+    if (!d || !Number.isInteger(row) || row < 0 || row >= d.matrix.rows) return null;
+    return Array.from(d.matrix.counts.subarray(row * d.matrix.cols, (row + 1) * d.matrix.cols));
   }
 
   /** What is at (x, y), CSS px from the canvas's top-left corner: layers, cell and count; null outside the cells. */

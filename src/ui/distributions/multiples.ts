@@ -6,7 +6,7 @@
  */
 import { LINEAR_BINS } from '../../stats/histogram';
 import { formatNumber } from '../format';
-import { cellAt, cellCount, cellText, layoutColumns, linearAxis, magnitudeAxis, magnitudeBudget, type BinAxis, type ColumnLayout } from './bins';
+import { cellAt, cellCount, cellText, edgeText, layoutColumns, linearAxis, magnitudeAxis, magnitudeBudget, type BinAxis, type ColumnLayout } from './bins';
 import { axisTitle, countText, drawTicks, placeTip, type HistHover, type HistogramView, type Rect } from './heatmap';
 import { magnitudeTicks, type Tick } from './ticks';
 
@@ -56,6 +56,7 @@ export interface MultiplesInfo {
   panels: { layer: number; max: number; columns: number }[];
 }
 
+/** The small multiples: one canvas per selected layer in a grid, with their hover text. */
 export class SmallMultiples {
   private panels: Panel[] = [];
   private view: HistogramView | null = null;
@@ -112,7 +113,7 @@ export class SmallMultiples {
     p.canvas.width = Math.round(cssW * dpr);
     p.canvas.height = Math.round(HEIGHT * dpr);
     p.plot = { left: MARGIN.left, top: MARGIN.top, width: cssW - MARGIN.left - MARGIN.right, height: HEIGHT - MARGIN.top - MARGIN.bottom };
-    p.axis = view.binning === 'magnitude' ? magnitudeAxis(view.range, view.signs, magnitudeBudget(p.plot.width, dpr)) : linearAxis(Math.floor(p.plot.width * dpr));
+    p.axis = view.binning === 'magnitude' ? magnitudeAxis(view.range, view.signs, magnitudeBudget(p.plot.width, dpr), view.negatives) : linearAxis(Math.floor(p.plot.width * dpr));
     p.layout = layoutColumns(p.axis, p.plot.width);
     const h = view.layers[p.layer - 1].histograms?.[view.tensor];
     p.counts = p.axis.cells.map((c) => (h ? cellCount(h, c) : 0));
@@ -159,8 +160,7 @@ export class SmallMultiples {
     const lin = view.layers[p.layer - 1].histograms?.[view.tensor].linear;
     if (!lin) return [];
     const lo = lin.edges[0], hi = lin.edges[LINEAR_BINS], w = p.layout.x1[p.layout.x1.length - 1];
-    const label = (v: number) => formatNumber(Number.isFinite(v) ? Number(v.toPrecision(3)) : v);
-    const ticks: Tick[] = [{ at: 0, label: label(lo) }, { at: w, label: label(hi) }];
+    const ticks: Tick[] = [{ at: 0, label: edgeText(lo) }, { at: w, label: edgeText(hi) }];
     if (lo < 0 && hi > 0) ticks.push({ at: (-lo / (hi - lo)) * w, label: '0' });
     return ticks;
   }

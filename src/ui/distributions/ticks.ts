@@ -51,7 +51,7 @@ export function magnitudeTicks(axis: BinAxis, layout: ColumnLayout, spacing: num
     for (let e = Math.ceil(r.lo / step) * step; e <= r.hi; e += step) exps.push(e);
     if (exps.length === 0) exps = [r.lo];
     for (const e of exps) ticks.push({ at: exponentX(axis, layout, side, e)!, label: pow2Tick(e) });
-    if (axis.signs === 'split') for (const e of exps) ticks.push({ at: exponentX(axis, layout, -1, e)!, label: `−${pow2Tick(e)}` });
+    if (axis.negatives) for (const e of exps) ticks.push({ at: exponentX(axis, layout, -1, e)!, label: `−${pow2Tick(e)}` });
   }
   const names = { zero: '0', subnormal: 'sub', inf: '∞', nan: 'NaN' } as const;
   axis.cells.forEach((c, i) => {

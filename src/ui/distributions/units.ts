@@ -33,6 +33,7 @@ export interface UnitsInfo {
   series: { label: string; drawn: number; max: number }[];
 }
 
+/** The dead / saturated units chart on one canvas (Chart.js). */
 export class UnitsChart {
   private readonly chart: Chart<'line', UnitPoint[]>;
   private shown: UnitsInfo | null = null;

@@ -10,7 +10,7 @@ import { TENSOR_NAMES, type TensorName } from '../../model/network';
 import type { RunResult } from '../../model/result';
 import { chartPng, download, fileStem } from '../export';
 import { TENSOR_TEXT } from '../explanations';
-import { exponentRange, type Binning, type Signs } from './bins';
+import { exponentRange, hasNegatives, type Binning, type Signs } from './bins';
 import { Heatmap, type HeatmapInfo, type HistHover, type HistogramView } from './heatmap';
 import { defaultLayers, parseLayers, SmallMultiples, type MultiplesInfo } from './multiples';
 import { unitSeries, UnitsChart, type UnitsInfo } from './units';
@@ -32,6 +32,11 @@ export interface DistributionsState {
   hover: HistHover | null;
   /** Why nothing is drawn, or null. */
   note: string | null;
+  /**
+   * The heatmap's counts in row `row` (0-based, layer 1's row first; heatmap.layersPerRow layers a row), one per column
+   * of heatmap.columns; null when nothing is drawn or there is no such row.
+   */
+  heatmapRow(row: number): number[] | null;
   /**
    * Choose what the heatmap and the small multiples show, as the section's selects do (omitted fields stay).
    * @throws TypeError for a value the select does not offer
@@ -96,6 +101,7 @@ const MARKUP = `
     </figure>
   </div>`;
 
+/** The Distributions section: its controls, heatmap, small multiples, units chart and exports (see the module's comment). */
 export class DistributionsView {
   readonly state: DistributionsState;
   private result: RunResult | null = null;
@@ -142,6 +148,7 @@ export class DistributionsView {
     this.state = {
       on, tensor: 'a', binning: 'magnitude', signs: 'split', heatmap: null, multiples: null, units: null, hover: null, note: null,
       choose: (choice) => this.choose(choice),
+      heatmapRow: (row) => this.heatmap.rowCounts(row),
     };
     this.el.on.checked = on;
     this.heatmap = new Heatmap(this.el.heatmap, q('dist-tip', HTMLElement), (h) => { this.state.hover = h; });
@@ -226,6 +233,7 @@ export class DistributionsView {
     const view: HistogramView = {
       tensor: s.tensor, layers: r!.layers, binning: s.binning, signs: s.signs, extended: r!.config.range === 'extended',
       range: s.binning === 'magnitude' ? exponentRange(r!.layers.map((l) => l.histograms![s.tensor])) : null,
+      negatives: hasNegatives(r!.layers.map((l) => l.histograms![s.tensor])),
     };
     this.heatmap.show(view);
     s.heatmap = this.heatmap.info();
