@@ -11,10 +11,12 @@ import type { ChoiceStore } from '../backends/webgpu/kernel-choice';
 import { ConfigError, quoteValue, resolveConfig, resolveConfigAll, type FieldName, type RawConfig, type RunConfig } from '../model/config';
 import { toCsv } from '../model/csv';
 import { TENSOR_NAMES, type TensorName } from '../model/network';
-import { toJson, type RunResult } from '../model/result';
+import type { RunResult } from '../model/result';
 import { Session, type Outcome, type RunProgress } from '../session/session';
 import { EXPLORE_STATS, LayerCharts, type ChartName, type ChartStat } from './charts';
 import { applyOverrides, formatCompare, initComparison, MAX_PINNED, parseCompare, sameConfig } from './compare';
+import { DistributionsView, hasHistograms } from './distributions/view';
+import { readHistParam, withHistParam } from './distributions/url';
 import { chartPng, copyText, download, fileStem, viewPng } from './export';
 import { formatMs, formatNumber } from './format';
 import { formFromConfig, rawFromForm } from './form';
@@ -162,8 +164,7 @@ let openedBackend: Backend | null = null;
 
 /** Make `r` the current result: the header, the summary's sites, the preset's note, the table and the charts. */
 function showResult(r: RunResult): void {
-  state.lastResult = r;
-  state.lastResultJson = toJson(r);
+  state.lastResult = r; // state.lastResultJson follows (made when read)
   manualPrediction = null; // it was made for the previous result
   el.adapter.textContent = `${r.backend} · ${r.adapter}`;
   // Which kernels this adapter measured fastest for the network's products (hover the adapter).
@@ -180,6 +181,7 @@ function showResult(r: RunResult): void {
   el.presetNote.textContent = note === '' ? '' : `What to look for in preset ${r.config.preset}: ${note}`;
   el.presetNote.hidden = note === '';
   renderTableChoice(true);
+  distributions.show(r);
   redrawRuns();
 }
 
@@ -287,7 +289,7 @@ function compareParam(): string {
 /** Keep the address bar on the current network and the pins (unless it shows a mistyped URL, see keepUrl). */
 function syncUrl(): void {
   if (keepUrl || !state.lastResult) return;
-  history.replaceState(null, '', `${location.pathname}${urlForConfig(state.lastResult.config, compareParam())}`);
+  history.replaceState(null, '', `${location.pathname}${withHistParam(urlForConfig(state.lastResult.config, compareParam()), distributions.on)}`);
 }
 
 /** The summary line and the growth readout as lines of text (for the PNG of the view). */
@@ -304,7 +306,7 @@ function viewText(): string[] {
 async function copyLink(): Promise<void> {
   const r = state.lastResult;
   if (!r) return;
-  const link = `${location.origin}${location.pathname}${urlWithEveryField(r.config, compareParam())}`;
+  const link = `${location.origin}${location.pathname}${withHistParam(urlWithEveryField(r.config, compareParam()), distributions.on)}`;
   state.link = link;
   const copied = await copyText(link);
   el.copyStatus.textContent = copied ? 'link copied' : 'copy the link below';
@@ -426,7 +428,7 @@ const requests = new RunRequests(session, {
     state.progress = null;
     setBusy(false);
   },
-});
+}, () => ({ histograms: distributions.on }));
 
 /**
  * Validate `raw`; on success show the resolved values in the panel and request a run ('now' for the Run button,
@@ -460,10 +462,11 @@ function submit(raw: RawConfig, when: 'now' | 'debounced'): void {
  * applied to that network). Every bad parameter or item is named (and a bad field outlined); the good ones still
  * apply, and the bad fields keep their preset's or default value.
  */
-function startConfig(): { cfg: RunConfig; pins: RunConfig[]; error: string | null; invalid: (FieldName | 'preset')[] } {
-  const { raw, compare, unknown } = readUrlConfig(location.search);
+function startConfig(): { cfg: RunConfig; pins: RunConfig[]; hist: boolean; error: string | null; invalid: (FieldName | 'preset')[] } {
+  const hist = readHistParam(location.search); // the Distributions switch, not a field of the network
+  const { raw, compare, unknown } = readUrlConfig(hist.search);
   const { cfg, errors } = resolveConfigAll(raw);
-  const problems: string[] = [];
+  const problems: string[] = hist.error ? [`Bad URL parameter: ${hist.error}; Distributions is off.`] : [];
   if (errors.length > 0) {
     problems.push(`Bad URL parameter${errors.length > 1 ? 's' : ''}: ${errors.map((e) => e.message).join('; ')}. `
       + `Running with ${errors.length > 1 ? 'those fields' : 'that field'} at ${cfg.preset === 'custom' ? 'the default' : `preset ${cfg.preset}'s`} value.`);
@@ -483,7 +486,7 @@ function startConfig(): { cfg: RunConfig; pins: RunConfig[]; error: string | nul
     }
     if (bad.length > 0) problems.push(`Not pinned: ${bad.join('; ')}.`);
   }
-  return { cfg, pins: pinned, error: problems.length > 0 ? problems.join(' ') : null, invalid: errors.map((e) => e.field) };
+  return { cfg, pins: pinned, hist: hist.on, error: problems.length > 0 ? problems.join(' ') : null, invalid: errors.map((e) => e.field) };
 }
 
 function fillSelect(select: HTMLSelectElement, values: readonly string[], selected: string, titles?: (v: string) => string): void {
@@ -502,6 +505,19 @@ const panel = new Panel(el.panel, form, {
   onRun: () => submit(rawFromForm(form, null), 'now'),
 });
 
+const distributions = new DistributionsView(byId('distributions', HTMLElement), start.hist, {
+  onToggle: (on) => {
+    // Turned on: run the network again with histograms (the run in progress, else the current result's network).
+    const cfg = state.busy ? requested : state.lastResult?.config ?? null;
+    if (on && cfg && !batch && (state.busy || !hasHistograms(state.lastResult))) {
+      requests.request(cfg, 'now');
+      setBusy(true);
+    }
+    syncUrl();
+  },
+  onError: showError,
+});
+state.distributions = distributions.state;
 installHelp(document);
 renderGlossary(el.glossary);
 el.nonFinite.title = explanation('site.firstNonFinite');
