@@ -77,7 +77,8 @@ MODES
         fresh weights from torch.nn.init under the same initialiser and parameters (xavier_normal_, kaiming_normal_
         (mode, nonlinearity), orthogonal_, eye_·gain for identity, normal_, uniform_, constant_, zeros_; LeCun as
         normal_/uniform_ with std gain/√fan_in, bound gain·√(3/fan_in); kaiming_* with an explicit gain as
-        normal_/uniform_ with std gain/√fan, bound gain·√(3/fan)); biases constant_(bias). torch.manual_seed(seed)
+        normal_/uniform_ with std gain/√fan, bound gain·√(3/fan)); biases constant_(bias), or normal_(bias, biasStd)
+        with --bias-std. torch.manual_seed(seed)
         before each draw, on the device (a CUDA draw differs from a CPU draw of the same seed). The batch from a
         CPU torch.Generator seeded with the seed: m distinct digits (randperm, from digits.bin) or N(0, 1) features
         (randn) or ones, labels uniform in 0..n^[L]-1 (randint) for gaussian and ones. Same distributions as
@@ -365,7 +366,8 @@ def effective_gain(cfg):
 
 
 def init_layer(layer, cfg):
-    """Fresh W^[l] by torch.nn.init under the config's initialiser and parameters; b^[l] = bias."""
+    """Fresh W^[l] by torch.nn.init under the config's initialiser and parameters; b^[l] = bias, or with biasStd
+    s > 0 (gradscope --bias-std) b^[l]_i ~ N(bias, s²) by nn.init.normal_ (same distribution, not the same numbers)."""
     W, name, gain = layer.weight, cfg['init'], effective_gain(cfg)
     fan_out, fan_in = W.shape
     with torch.no_grad():
@@ -399,7 +401,10 @@ def init_layer(layer, cfg):
             nn.init.orthogonal_(W, gain=gain)
         else:
             raise ValueError(f'unknown initialiser {name!r}')
-        nn.init.constant_(layer.bias, cfg['bias'])
+        if cfg.get('biasStd', 0) > 0:
+            nn.init.normal_(layer.bias, cfg['bias'], cfg['biasStd'])
+        else:
+            nn.init.constant_(layer.bias, cfg['bias'])
 
 
 class Batch:

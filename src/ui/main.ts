@@ -11,30 +11,33 @@ import type { ChoiceStore } from '../backends/webgpu/kernel-choice';
 import { ConfigError, quoteValue, resolveConfig, resolveConfigAll, type FieldName, type RawConfig, type RunConfig } from '../model/config';
 import { toCsv } from '../model/csv';
 import { TENSOR_NAMES, type TensorName } from '../model/network';
-import { toJson, type RunResult } from '../model/result';
+import type { RunResult } from '../model/result';
 import { Session, type Outcome, type RunProgress } from '../session/session';
 import { EXPLORE_STATS, LayerCharts, type ChartName, type ChartStat } from './charts';
 import { applyOverrides, formatCompare, initComparison, MAX_PINNED, parseCompare, sameConfig } from './compare';
+import { DistributionsView, hasHistograms } from './distributions/view';
+import { readHistParam, withHistParam } from './distributions/url';
 import { chartPng, copyText, download, fileStem, viewPng } from './export';
 import { formatMs, formatNumber } from './format';
 import { formFromConfig, rawFromForm } from './form';
 import { formatFactor, renderGrowth } from './growth-view';
 import { explanation, installHelp, renderGlossary } from './help';
 import { Panel } from './panel';
-import { checkPrediction, NO_PREDICTION, type Prediction, type Predictor } from './prediction';
+import { checkPrediction, theoryPredictor, type Prediction, type Predictor } from './prediction';
 import { ProgressView, progressText } from './progress';
 import { RunRequests } from './requests';
 import { Pins, shownRuns } from './runs';
 import { publishState } from './state';
 import { renderTable, tablePages, type TableChoice } from './table';
+import { resolvePhaseOptions, type PhaseResult } from '../model/phase';
+import { drawPhase, phaseCellAt, phaseCellText } from './phase-view';
 import { readUrlConfig, urlForConfig, urlWithEveryField } from './url';
 
 /**
  * The theory hook: the prediction drawn for each run's network (short-dashed line and band on the charts, predicted factor
- * in the growth readout). Plug the theory in here, e.g. `const predictor: Predictor = predict;` with predict from
- * src/model/theory.ts (returning a prediction.ts Prediction, or null where it has none).
+ * in the growth readout): model/theory.ts's mean field and finite-width band, through prediction.ts.
  */
-const predictor: Predictor = NO_PREDICTION;
+const predictor: Predictor = theoryPredictor();
 
 /** The element with `id`, checked to be of `type`. @throws Error if index.html lacks it. */
 function byId<T extends HTMLElement>(id: string, type: { new (): T }): T {
@@ -57,6 +60,7 @@ const el = {
   compareInits: byId('compare-inits', HTMLButtonElement),
   unpinAll: byId('unpin-all', HTMLButtonElement),
   linear: byId('linear', HTMLInputElement),
+  theory: byId('theory', HTMLInputElement),
   exportJson: byId('export-json', HTMLButtonElement),
   exportCsv: byId('export-csv', HTMLButtonElement),
   exportPng: byId('export-png', HTMLButtonElement),
@@ -73,6 +77,10 @@ const el = {
   tablePageLabel: byId('table-page-label', HTMLElement),
   table: byId('stats-table', HTMLTableElement),
   glossary: byId('glossary-body', HTMLElement),
+  phaseGrid: byId('phase-grid', HTMLSelectElement),
+  phaseRun: byId('phase-run', HTMLButtonElement),
+  phaseStatus: byId('phase-status', HTMLElement),
+  phaseCanvas: byId('phase-canvas', HTMLCanvasElement),
 };
 const canvases: Record<ChartName, HTMLCanvasElement> = {
   forward: byId('chart-forward', HTMLCanvasElement),
@@ -156,8 +164,7 @@ let openedBackend: Backend | null = null;
 
 /** Make `r` the current result: the header, the summary's sites, the preset's note, the table and the charts. */
 function showResult(r: RunResult): void {
-  state.lastResult = r;
-  state.lastResultJson = toJson(r);
+  state.lastResult = r; // state.lastResultJson follows (made when read)
   manualPrediction = null; // it was made for the previous result
   el.adapter.textContent = `${r.backend} · ${r.adapter}`;
   // Which kernels this adapter measured fastest for the network's products (hover the adapter).
@@ -174,12 +181,14 @@ function showResult(r: RunResult): void {
   el.presetNote.textContent = note === '' ? '' : `What to look for in preset ${r.config.preset}: ${note}`;
   el.presetNote.hidden = note === '';
   renderTableChoice(true);
+  distributions.show(r);
   redrawRuns();
 }
 
-/** The prediction drawn for `r`: a hand-made one for the current result, else the predictor's. */
+/** The prediction drawn for `r`: a hand-made one for the current result, else the predictor's (if "theory" is ticked). */
 function predictionFor(r: RunResult, current: boolean): Prediction | null {
-  return current && manualPrediction ? manualPrediction : predictor(r.config);
+  if (current && manualPrediction) return manualPrediction;
+  return el.theory.checked ? predictor(r.config) : null;
 }
 
 /** Draw the current result with the pinned ones: charts, growth readout, toolbar, window.gradscope, address bar. */
@@ -187,6 +196,7 @@ function redrawRuns(): void {
   const runs = shownRuns(pins.list, state.lastResult, predictionFor);
   charts.show(runs, state.lastResult);
   state.growth = renderGrowth(el.growth, el.predictionNote, runs, unpin);
+  state.prediction = runs.find((r) => r.current)?.prediction ?? null;
   state.pinned = runs.filter((r) => r.pin !== null).map((r) => ({ config: r.result.config, label: r.label, color: r.color! }));
   state.charts = state.lastResult || pins.list.length > 0 ? charts.info() : null;
   const r = state.lastResult;
@@ -279,7 +289,7 @@ function compareParam(): string {
 /** Keep the address bar on the current network and the pins (unless it shows a mistyped URL, see keepUrl). */
 function syncUrl(): void {
   if (keepUrl || !state.lastResult) return;
-  history.replaceState(null, '', `${location.pathname}${urlForConfig(state.lastResult.config, compareParam())}`);
+  history.replaceState(null, '', `${location.pathname}${withHistParam(urlForConfig(state.lastResult.config, compareParam()), distributions.on)}`);
 }
 
 /** The summary line and the growth readout as lines of text (for the PNG of the view). */
@@ -296,7 +306,7 @@ function viewText(): string[] {
 async function copyLink(): Promise<void> {
   const r = state.lastResult;
   if (!r) return;
-  const link = `${location.origin}${location.pathname}${urlWithEveryField(r.config, compareParam())}`;
+  const link = `${location.origin}${location.pathname}${withHistParam(urlWithEveryField(r.config, compareParam()), distributions.on)}`;
   state.link = link;
   const copied = await copyText(link);
   el.copyStatus.textContent = copied ? 'link copied' : 'copy the link below';
@@ -418,7 +428,7 @@ const requests = new RunRequests(session, {
     state.progress = null;
     setBusy(false);
   },
-});
+}, () => ({ histograms: distributions.on }));
 
 /**
  * Validate `raw`; on success show the resolved values in the panel and request a run ('now' for the Run button,
@@ -452,10 +462,11 @@ function submit(raw: RawConfig, when: 'now' | 'debounced'): void {
  * applied to that network). Every bad parameter or item is named (and a bad field outlined); the good ones still
  * apply, and the bad fields keep their preset's or default value.
  */
-function startConfig(): { cfg: RunConfig; pins: RunConfig[]; error: string | null; invalid: (FieldName | 'preset')[] } {
-  const { raw, compare, unknown } = readUrlConfig(location.search);
+function startConfig(): { cfg: RunConfig; pins: RunConfig[]; hist: boolean; error: string | null; invalid: (FieldName | 'preset')[] } {
+  const hist = readHistParam(location.search); // the Distributions switch, not a field of the network
+  const { raw, compare, unknown } = readUrlConfig(hist.search);
   const { cfg, errors } = resolveConfigAll(raw);
-  const problems: string[] = [];
+  const problems: string[] = hist.error ? [`Bad URL parameter: ${hist.error}; Distributions is off.`] : [];
   if (errors.length > 0) {
     problems.push(`Bad URL parameter${errors.length > 1 ? 's' : ''}: ${errors.map((e) => e.message).join('; ')}. `
       + `Running with ${errors.length > 1 ? 'those fields' : 'that field'} at ${cfg.preset === 'custom' ? 'the default' : `preset ${cfg.preset}'s`} value.`);
@@ -475,7 +486,7 @@ function startConfig(): { cfg: RunConfig; pins: RunConfig[]; error: string | nul
     }
     if (bad.length > 0) problems.push(`Not pinned: ${bad.join('; ')}.`);
   }
-  return { cfg, pins: pinned, error: problems.length > 0 ? problems.join(' ') : null, invalid: errors.map((e) => e.field) };
+  return { cfg, pins: pinned, hist: hist.on, error: problems.length > 0 ? problems.join(' ') : null, invalid: errors.map((e) => e.field) };
 }
 
 function fillSelect(select: HTMLSelectElement, values: readonly string[], selected: string, titles?: (v: string) => string): void {
@@ -494,6 +505,19 @@ const panel = new Panel(el.panel, form, {
   onRun: () => submit(rawFromForm(form, null), 'now'),
 });
 
+const distributions = new DistributionsView(byId('distributions', HTMLElement), start.hist, {
+  onToggle: (on) => {
+    // Turned on: run the network again with histograms (the run in progress, else the current result's network).
+    const cfg = state.busy ? requested : state.lastResult?.config ?? null;
+    if (on && cfg && !batch && (state.busy || !hasHistograms(state.lastResult))) {
+      requests.request(cfg, 'now');
+      setBusy(true);
+    }
+    syncUrl();
+  },
+  onError: showError,
+});
+state.distributions = distributions.state;
 installHelp(document);
 renderGlossary(el.glossary);
 el.nonFinite.title = explanation('site.firstNonFinite');
@@ -515,12 +539,69 @@ el.unpinAll.addEventListener('click', () => {
   redrawRuns();
 });
 el.compareInits.addEventListener('click', compareInitialisations);
+el.theory.addEventListener('change', redrawRuns);
 el.linear.addEventListener('change', () => {
   charts.setLinear(el.linear.checked);
   state.charts = charts.info();
 });
 wireExports();
 redrawRuns();
+
+/** The last phase diagram drawn, or null. */
+let phaseShown: PhaseResult | null = null;
+/**
+ * Measure the phase diagram of the panel's depth, width, batch and activation over the chosen grid (Session.phase:
+ * progress and Cancel as for a step; a step requested meanwhile cancels it), then draw it.
+ */
+async function measurePhase(): Promise<void> {
+  const cfg = panelConfig();
+  if (cfg === null) return;
+  clearError();
+  el.phaseStatus.textContent = 'measuring…';
+  setBusy(true);
+  const outcome = await session.phase(cfg, resolvePhaseOptions({ grid: el.phaseGrid.value }));
+  if (!requests.busy) setBusy(false);
+  if (outcome.kind === 'failed') {
+    el.phaseStatus.textContent = '';
+    showError(describe(outcome.error));
+    return;
+  }
+  if (outcome.kind === 'cancelled') {
+    el.phaseStatus.textContent = 'cancelled';
+    return;
+  }
+  const r = outcome.result;
+  phaseShown = r;
+  el.phaseCanvas.hidden = false;
+  drawPhase(el.phaseCanvas, r);
+  el.phaseStatus.textContent = `${r.activation}, L = ${r.depth}, n = ${r.width}, m = ${r.batch}: ${r.sw2.length * r.sb2.length} networks in `
+    + `${formatMs(r.ms)} (${r.networksPerDispatch} per dispatch)`;
+}
+el.phaseRun.addEventListener('click', () => void measurePhase());
+/**
+ * Clicking a cell opens its network in the main view: the panel's network with gaussian inputs of dimension n, W^[l]
+ * ~ N(0, σ_w²/n) (init normal, std σ_w/√n) and b^[l] ~ N(0, σ_b²) (bias 0, bias std σ_b), the same seed. (The main
+ * view's last layer is the identity output layer, so its last rows differ from the phase diagram's all-g network.)
+ */
+el.phaseCanvas.addEventListener('click', (e) => {
+  if (phaseShown === null) return;
+  const r = phaseShown;
+  const box = el.phaseCanvas.getBoundingClientRect();
+  const cell = phaseCellAt(r, box.width, box.height, e.clientX - box.left, e.clientY - box.top);
+  if (cell === null) return;
+  submit({
+    ...rawFromForm(form, null), depth: r.depth, width: r.width, batch: r.batch, activation: r.activation, seed: r.seed,
+    input: 'gaussian', inputDim: r.width, init: 'normal', mean: 0, std: Math.sqrt(r.sw2[cell.col] / r.width), bias: 0,
+    biasStd: Math.sqrt(r.sb2[cell.row]),
+  }, 'now');
+});
+el.phaseCanvas.style.cursor = 'pointer';
+el.phaseCanvas.addEventListener('mousemove', (e) => {
+  if (phaseShown === null) return;
+  const box = el.phaseCanvas.getBoundingClientRect();
+  const cell = phaseCellAt(phaseShown, box.width, box.height, e.clientX - box.left, e.clientY - box.top);
+  el.phaseCanvas.title = cell === null ? '' : phaseCellText(phaseShown, cell.row, cell.col);
+});
 
 if (start.error) showError(start.error);
 panel.markInvalid(start.invalid);
