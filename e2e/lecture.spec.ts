@@ -7,7 +7,10 @@
  * (W^[l] = gain·I on x = 1: a^[l] = gain^l), the CPU backend (float64) for the GPU, the lecture's formulas as text.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { unzipSync } from 'fflate';
 import type { RunConfig } from '../src/model/config';
 import { PRESET_NAMES } from '../src/model/config';
 import { TENSOR_NAMES } from '../src/model/network';
@@ -409,6 +412,37 @@ test('exports: JSON and CSV of the current result, PNG of each chart and of the 
   const area = await page.evaluate(() => { const b = document.getElementById('charts')!.getBoundingClientRect(); return { w: b.width * devicePixelRatio, h: b.height * devicePixelRatio }; });
   expect(width).toBeGreaterThanOrEqual(area.w);
   expect(height).toBeGreaterThan(area.h); // the charts and the summary lines above them
+});
+
+test('Export PyTorch: a zip of experiment.py, the weights and the batch; the script reproduces the page\'s result', async ({ page }) => {
+  // An external oracle: Debian's PyTorch runs the exported script on the exported float32 numbers in float64; the
+  // page's WebGPU result (float32) must agree with it to float32 accuracy.
+  await page.goto('/?depth=5&width=16&batch=8');
+  const r = await waitForRuns(page, 1);
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.locator('#export-torch').click()]);
+  expect(dl.suggestedFilename()).toBe('gradscope-custom-L5-torch.zip');
+  const dir = `${ARTIFACTS}/exports/torch-zip`;
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const files = unzipSync(new Uint8Array(await readFile(await dl.path())));
+  const names = Object.keys(files).sort();
+  expect(names).toEqual(expect.arrayContaining(['gradscope-custom-L5-torch/experiment.py', 'gradscope-custom-L5-torch/manifest.json',
+    'gradscope-custom-L5-torch/W1.bin', 'gradscope-custom-L5-torch/b5.bin', 'gradscope-custom-L5-torch/x.bin']));
+  for (const [name, bytes] of Object.entries(files)) {
+    mkdirSync(`${dir}/${name.split('/').slice(0, -1).join('/')}`, { recursive: true });
+    writeFileSync(`${dir}/${name}`, bytes);
+  }
+  // W^[1] is (fan_out, fan_in) = (16, 64) float32.
+  expect(files['gradscope-custom-L5-torch/W1.bin'].length).toBe(16 * 64 * 4);
+  const out = `${dir}/r.json`;
+  const run = spawnSync('/usr/bin/python3', [`${dir}/gradscope-custom-L5-torch/experiment.py`, '--same-numbers', '--dtype', 'float64', '--json', out], { encoding: 'utf8' });
+  expect(run.status, run.stderr).toBe(0);
+  const torch = JSON.parse(readFileSync(out, 'utf8')) as { loss: number; layers: { a: { rms: number }; dW: { rms: number } }[] };
+  expect(Math.abs(torch.loss / r.loss - 1)).toBeLessThan(1e-5);
+  r.layers.forEach((l, i) => {
+    expect(Math.abs(torch.layers[i].a.rms / l.a.rms - 1), `rms a[${i + 1}]`).toBeLessThan(1e-4);
+    expect(Math.abs(torch.layers[i].dW.rms / l.dW.rms - 1), `rms dW[${i + 1}]`).toBeLessThan(1e-4);
+  });
 });
 
 test('copy link: the copied URL names every field and the pins, and opens the same view', async ({ page, context }) => {

@@ -17,7 +17,7 @@ import { EXPLORE_STATS, LayerCharts, type ChartName, type ChartStat } from './ch
 import { applyOverrides, formatCompare, initComparison, MAX_PINNED, parseCompare, sameConfig } from './compare';
 import { DistributionsView, hasHistograms } from './distributions/view';
 import { readHistParam, withHistParam } from './distributions/url';
-import { chartPng, copyText, download, fileStem, viewPng } from './export';
+import { chartPng, copyText, download, fileStem, torchZip, viewPng } from './export';
 import { formatMs, formatNumber } from './format';
 import { formFromConfig, rawFromForm } from './form';
 import { formatFactor, renderGrowth } from './growth-view';
@@ -63,6 +63,7 @@ const el = {
   theory: byId('theory', HTMLInputElement),
   exportJson: byId('export-json', HTMLButtonElement),
   exportCsv: byId('export-csv', HTMLButtonElement),
+  exportTorch: byId('export-torch', HTMLButtonElement),
   exportPng: byId('export-png', HTMLButtonElement),
   copyLink: byId('copy-link', HTMLButtonElement),
   copyStatus: byId('copy-status', HTMLElement),
@@ -205,7 +206,7 @@ function redrawRuns(): void {
   el.unpinAll.disabled = pins.list.length === 0;
   // In the extended range the axis is log10 of the values: linear already.
   el.linear.disabled = runs.some((run) => run.result.config.range === 'extended');
-  for (const b of [el.exportJson, el.exportCsv, el.exportPng, el.copyLink]) b.disabled = !r;
+  for (const b of [el.exportJson, el.exportCsv, el.exportTorch, el.exportPng, el.copyLink]) b.disabled = !r;
   syncUrl();
 }
 
@@ -322,6 +323,14 @@ function wireExports(): void {
   });
   el.exportCsv.addEventListener('click', () => {
     if (state.lastResult) download(new Blob([toCsv(state.lastResult)], { type: 'text/csv' }), `${stem()}.csv`);
+  });
+  el.exportTorch.addEventListener('click', () => {
+    if (!state.lastResult) return;
+    try {
+      download(torchZip(state.lastResult.config, `${stem()}-torch`), `${stem()}-torch.zip`);
+    } catch (e) {
+      showError(describe(e));
+    }
   });
   el.exportPng.addEventListener('click', () => {
     if (!state.lastResult) return;
