@@ -36,6 +36,20 @@ export const SITE_TEXT = {
   firstAllZero: 'first all-zero: the first tensor (W excluded), in the same order, whose every entry is 0: where a vanishing signal underflowed (float32: below 1.2e-38, or 1.4e-45 with subnormals) — every layer before the input then gets exactly zero gradient.',
 } as const;
 
+/**
+ * The training section: what it does, what its curves and heatmaps show, and the lesson of "Compare initialisations
+ * while training" (measured with the CLI on the CPU backend, seed 1: README "Training").
+ */
+export const TRAINING_TEXT = {
+  section: 'Training on the digits (1,437 training and 360 test examples, split by the seed): every step draws a minibatch of m examples, runs forward and backward and updates every W^[l] and b^[l] with the optimiser (SGD: W^[l] ← W^[l] − η·dW^[l]). Every evalEvery steps the loss J and the accuracy of the whole train and test parts are measured. Train uses the panel\'s steps (500 when it says 0); Pause stops between two steps and Resume continues; Cancel stops and discards the run.',
+  curves: 'Loss J on a log axis and accuracy against the step, for the train part (solid) and the test part (dashed) at every evaluation, and the minibatch loss of every step (thin; for long runs the lowest and highest value per bucket of steps). A run that diverged ends at a red dashed line: the step and the first tensor and layer holding a NaN or ±∞.',
+  heatmap: 'Every layer at every step: rms(dW^[l]) (how much a step can change W^[l]) and rms(a^[l]) (the signal), colour = log10 of the value from the run\'s smallest (dark blue) to its largest (yellow); exactly 0 is grey, NaN or ±∞ red. A row that stays dark in rms(dW) is a layer that barely learns. Long or deep runs are binned (each cell the geometric mean of its values); hover a cell for its layer, step and value.',
+  compare: 'Compare initialisations while training: trains the panel\'s architecture four times on the same data and seed — He (kaiming_normal), Glorot (xavier_normal), N(0, 1) and 0.5·I — one after another, with the panel\'s optimiser (preset train-compare: SGD η = 0.01, 500 steps), or with Adam η = 1e-3; all on the same axes, each in its colour. Cancel stops the one in progress and drops those still waiting.',
+  lesson: 'What it shows (ReLU, L = 20, n = 64, SGD η = 0.01, 500 steps): He (Var(W) = 2/n^[l-1]) keeps rms(a^[l]) of order 1 through the ReLUs, every layer gets a usable dW^[l] and the network trains (89% test accuracy). Glorot (Var(W) = 2/(n^[l-1] + n^[l]) = 1/n) loses half the signal\'s energy at every ReLU, ×1/√2 per layer in rms: the output hardly depends on x, the gradients are small and the loss stays near log 10 = 2.30 (29% after 500 steps). N(0, 1) multiplies the signal by √(n/2) ≈ 5.7 per layer: J ≈ 1e15 at step 0 and the first updates overflow (diverged at step 3). 0.5·I halves a^[l] per layer and every dW^[l] ≈ 0.5^(L−1) ≈ 2e-6: SGD cannot move it (10%).',
+  adam: 'With Adam (η = 1e-3) each weight\'s step is η·m/(√v + ε), about η whatever the size of its gradient, so a small dW^[l] is no obstacle: Glorot reaches 95% test accuracy too, like He; N(0, 1) still starts from an exploded signal, and 0.5·I, whose units only see their own input, learns slowly.',
+  deep: 'At L = 50 500 steps are not enough for any initialisation (ReLU, seed 1): He reaches about 34% test accuracy with SGD η = 0.01 and 64% with Adam η = 1e-3, the others less. Deeper networks need more steps (or residual connections and normalisation, which gradscope does not model); the numbers are shown as measured, not tuned.',
+} as const;
+
 /** What each chart and panel of the page shows and what to look for. */
 export const CHART_TEXT = {
   forward: 'Forward pass: rms of z^[l] (dashed) and a^[l] (solid) for l = 1..L, on a log axis. A straight rising line is an exploding signal (a constant factor > 1 per layer), a falling one a vanishing signal; a good initialisation keeps it flat.',

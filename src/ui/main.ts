@@ -27,7 +27,8 @@ import { RunRequests } from './requests';
 import { Pins, shownRuns } from './runs';
 import { publishState } from './state';
 import { renderTable, tablePages, type TableChoice } from './table';
-import { readUrlConfig, urlForConfig, urlWithEveryField } from './url';
+import { TrainingView } from './training/view';
+import { readUrlConfig, TRAIN_VALUES, urlForConfig, urlWithEveryField, type TrainRequest } from './url';
 
 /**
  * The theory hook: the prediction drawn for each run's network (short-dashed line and band on the charts, predicted factor
@@ -175,6 +176,7 @@ function showResult(r: RunResult): void {
   el.presetNote.hidden = note === '';
   renderTableChoice(true);
   redrawRuns();
+  training.showConfig(r.config);
 }
 
 /** The prediction drawn for `r`: a hand-made one for the current result, else the predictor's. */
@@ -363,6 +365,7 @@ function setBusy(busy: boolean): void {
 
 /** A progress report of the run in progress. */
 function onProgress(p: RunProgress): void {
+  if (training.onProgress(p)) return; // the training section shows its own
   progress = p;
   state.progress = { phase: p.phase, layer: p.layer, done: p.done, total: p.total };
   if (state.busy) progressView.show(p);
@@ -417,8 +420,46 @@ const requests = new RunRequests(session, {
     progress = null;
     state.progress = null;
     setBusy(false);
+    const go = autoTrain;
+    autoTrain = null;
+    go?.();
   },
 });
+
+/** The training section; it runs through the same Session (a training and a page run cancel each other). */
+const training = new TrainingView({
+  body: byId('train-body', HTMLElement),
+  train: byId('train', HTMLButtonElement),
+  pause: byId('train-pause', HTMLButtonElement),
+  resume: byId('train-resume', HTMLButtonElement),
+  cancel: byId('train-cancel', HTMLButtonElement),
+  compare: byId('train-compare', HTMLButtonElement),
+  compareAdam: byId('train-compare-adam', HTMLButtonElement),
+  exportJson: byId('train-json', HTMLButtonElement),
+  exportCsv: byId('train-csv', HTMLButtonElement),
+  progress: byId('train-progress', HTMLElement),
+  progressBar: byId('train-progress-bar', HTMLProgressElement),
+  progressText: byId('train-progress-text', HTMLElement),
+  status: byId('train-status', HTMLElement),
+  lesson: byId('train-lesson', HTMLElement),
+  runs: byId('train-runs', HTMLTableElement),
+  lossCanvas: byId('chart-train-loss', HTMLCanvasElement),
+  accuracyCanvas: byId('chart-train-accuracy', HTMLCanvasElement),
+  heatmapRun: byId('heatmap-run', HTMLSelectElement),
+  heatmapDW: byId('heatmap-dW', HTMLCanvasElement),
+  heatmapA: byId('heatmap-a', HTMLCanvasElement),
+  tipDW: byId('heatmap-dW-tip', HTMLElement),
+  tipA: byId('heatmap-a-tip', HTMLElement),
+}, {
+  session,
+  readPanel: () => rawFromForm(form, null),
+  showError,
+  clearError,
+  markInvalid: (fields) => panel.markInvalid(fields),
+});
+state.training = training.hooks;
+/** What `?train=` asked for, started when the page's first run is done; null once started (or when none). */
+let autoTrain: (() => void) | null = null;
 
 /**
  * Validate `raw`; on success show the resolved values in the panel and request a run ('now' for the Run button,
@@ -452,8 +493,8 @@ function submit(raw: RawConfig, when: 'now' | 'debounced'): void {
  * applied to that network). Every bad parameter or item is named (and a bad field outlined); the good ones still
  * apply, and the bad fields keep their preset's or default value.
  */
-function startConfig(): { cfg: RunConfig; pins: RunConfig[]; error: string | null; invalid: (FieldName | 'preset')[] } {
-  const { raw, compare, unknown } = readUrlConfig(location.search);
+function startConfig(): { cfg: RunConfig; pins: RunConfig[]; train: TrainRequest | null; error: string | null; invalid: (FieldName | 'preset')[] } {
+  const { raw, compare, train, unknown } = readUrlConfig(location.search);
   const { cfg, errors } = resolveConfigAll(raw);
   const problems: string[] = [];
   if (errors.length > 0) {
@@ -475,7 +516,9 @@ function startConfig(): { cfg: RunConfig; pins: RunConfig[]; error: string | nul
     }
     if (bad.length > 0) problems.push(`Not pinned: ${bad.join('; ')}.`);
   }
-  return { cfg, pins: pinned, error: problems.length > 0 ? problems.join(' ') : null, invalid: errors.map((e) => e.field) };
+  const trainRequest = TRAIN_VALUES.find((v) => v === train) ?? null;
+  if (train !== null && trainRequest === null) problems.push(`Bad URL parameter: train must be one of ${TRAIN_VALUES.join(', ')}, got ${quoteValue(train)}; not training.`);
+  return { cfg, pins: pinned, train: trainRequest, error: problems.length > 0 ? problems.join(' ') : null, invalid: errors.map((e) => e.field) };
 }
 
 function fillSelect(select: HTMLSelectElement, values: readonly string[], selected: string, titles?: (v: string) => string): void {
@@ -526,6 +569,10 @@ if (start.error) showError(start.error);
 panel.markInvalid(start.invalid);
 // A URL with a mistake stays in the address bar (the user sees the typo) until the user changes a field.
 keepUrl = start.error !== null;
+if (start.train !== null) {
+  const t = start.train;
+  autoTrain = () => (t === '1' ? training.train() : training.compare(t === 'compare' ? 'panel' : 'adam'));
+}
 if (start.pins.length > 0) runAndPin(start.pins, start.cfg);
 else requests.request(start.cfg, 'now');
 setBusy(true);

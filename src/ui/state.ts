@@ -8,6 +8,7 @@ import type { RunResult } from '../model/result';
 import type { ChartInfo, ChartName } from './charts';
 import type { GrowthRow } from './growth-view';
 import type { Prediction } from './prediction';
+import type { TrainingHooks } from './training/view';
 
 /** Where the run in progress is: a phase, the layer it reached, and units of work done of total. */
 export interface ProgressState {
@@ -52,6 +53,8 @@ export interface GradscopeState {
    * @throws TypeError if `p` is not a Prediction (prediction.ts)
    */
   setPrediction(p: Prediction | null): void;
+  /** The training section (training/view.ts): its state, runs, curves, heatmaps and actions; null until it is built. */
+  training: TrainingHooks | null;
 }
 
 declare global {
@@ -64,7 +67,7 @@ declare global {
 export function publishState(actions: Pick<GradscopeState, 'cancel' | 'setPrediction'>): GradscopeState {
   const state: GradscopeState = {
     lastResult: null, lastResultJson: null, runs: 0, cancelled: 0, error: null, notice: null, busy: false, progress: null,
-    pinned: [], growth: [], charts: null, link: null, ...actions,
+    pinned: [], growth: [], charts: null, link: null, training: null, ...actions,
   };
   window.gradscope = state;
   return state;

@@ -1,0 +1,14 @@
+import { chromium } from '@playwright/test';
+const url = process.argv[2];
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+page.on('console', (m) => console.log('console:', m.type(), m.text()));
+page.on('pageerror', (e) => console.log('pageerror:', e.message));
+const t0 = Date.now();
+await page.goto(url);
+await page.waitForFunction(() => window.gradscope?.training && ['done', 'diverged', 'failed', 'stopped'].includes(window.gradscope.training.state) && !window.gradscope.training.busy && window.gradscope.training.runs.every((r) => r.state !== 'waiting'), null, { timeout: 300000 });
+console.log('elapsed', (Date.now() - t0) / 1000);
+const t = await page.evaluate(() => ({ state: window.gradscope.training.state, status: window.gradscope.training.status, runs: window.gradscope.training.runs.map((r) => [r.label, r.color, r.state, r.steps, r.evaluations.at(-1)]), curves: window.gradscope.training.curves, heat: window.gradscope.training.heatmaps, error: window.gradscope.error }));
+console.log(JSON.stringify(t, null, 1).slice(0, 4000));
+await page.locator('#training').screenshot({ path: process.argv[3] ?? '/tmp/train-ui-scratch/shot.png' });
+await browser.close();
