@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { allowedValues, DEFAULT_CONFIG, DEFAULT_GAIN, FIELDS, MAX_QUOTED, PRESETS, PRESET_NAMES, quoteValue, type FieldName, type RawConfig } from '../model/config';
+import { MAX_SEEDS } from './seeds';
 
 /** What the user asked for: the raw config fields (strings as typed) and the outputs. */
 export interface CliArgs {
@@ -29,6 +30,10 @@ export interface CliArgs {
    * (cli/export-torch.ts), or null. Without --json or --csv nothing runs after the export.
    */
   exportTorch: string | null;
+  /** --theory: add the mean-field prediction and its finite-width band to each layer (model/theory.ts). */
+  theory: boolean;
+  /** --seeds K: run K seeds (seed, seed + 1, …) and summarise every statistic by its median and 10%/90% quantiles; null if not given. */
+  seeds: number | null;
 }
 
 /** The outcome of parsing: a run, or the help text (for --help). */
@@ -128,6 +133,12 @@ export function buildProgram(): Command {
     + 'x.bin, y.bin, labels.bin); `python3 DIR/experiment.py --same-numbers` reruns these numbers, without it fresh '
     + 'torch.nn.init weights, `torchrun … --seeds 0-1023` many seeds. Nothing runs here unless --json or --csv is given '
     + '(then the run follows the export)'));
+  program.addOption(new Option('--theory', 'add to each layer the mean-field prediction (Poole et al. 2016, Schoenholz et al. 2017) of the '
+    + 'rms of z, a, dA, dZ, dW, with the finite-width median and ±2σ band (Hanin & Rolnick 2018) over seeds; with --json '
+    + 'FILE each layer gets "predicted" (and the document a "theoryNote" where something is not predicted)'));
+  program.addOption(new Option('--seeds <K>', `run the network with K seeds (--seed, --seed + 1, …) and summarise every statistic by its `
+    + `median and 10% and 90% quantiles over them (with --json FILE: "seeds"; the table and the other fields are the first seed's); `
+    + `an integer in 1..${MAX_SEEDS}`));
   program.addHelpText('after', `\nPresets (their flags, applied over the defaults; the flags given override them):\n${PRESET_NAMES.map(presetSummary).join('\n')}\n`
     + '\nA progress bar is shown on stderr when it is a terminal. Ctrl+C (SIGINT) or SIGTERM cancels the run; no output '
     + 'file is written then.\n'
@@ -149,13 +160,14 @@ function explain(message: string): string {
   if (/'--preset[ ']/.test(line)) return `${line}; --preset takes ${PRESET_NAMES.join('|')}|custom`;
   if (/'--(json|jsonl|csv|histograms-csv)[ ']/.test(line)) return `${line}; it takes a file path`;
   if (/'--export-torch[ ']/.test(line)) return `${line}; it takes a folder path`;
+  if (/'--seeds[ ']/.test(line)) return `${line}; --seeds takes an integer in 1..${MAX_SEEDS}`;
   return `${line} (gradscope --help lists the flags and their allowed values)`;
 }
 
 /** The flags that take no value. */
-const SWITCHES: readonly string[] = ['--all-layers', '--plan', '--histograms'];
+const SWITCHES: readonly string[] = ['--all-layers', '--plan', '--histograms', '--theory'];
 
-/** Every long flag the CLI knows: --preset, the config fields', --json, --csv, --all-layers, --plan, --export-torch. */
+/** Every long flag the CLI knows: --preset, the config fields', the outputs and the switches (the program's options). */
 function knownFlags(program: Command): string[] {
   return program.options.map((o) => o.long).filter((f): f is string => f !== undefined && f !== '--help');
 }
@@ -216,6 +228,10 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
   if (opts.plan === true && opts.exportTorch !== undefined) {
     throw new UsageError('--export-torch cannot be used with --plan: --plan runs nothing and --export-torch writes a script (give one or the other)');
   }
+  for (const flag of ['theory', 'seeds'] as const) {
+    if (opts.plan === true && opts[flag] !== undefined) throw new UsageError(`--${flag} cannot be used with --plan: a plan runs nothing`);
+  }
+  const seeds = parseSeeds(opts.seeds);
   const raw: RawConfig = {};
   if (opts.preset !== undefined) raw.preset = opts.preset;
   for (const option of program.options) {
@@ -235,6 +251,17 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
       allLayers: opts.allLayers === true,
       plan: opts.plan === true,
       exportTorch: typeof opts.exportTorch === 'string' ? opts.exportTorch : null,
+      theory: opts.theory === true,
+      seeds,
     },
   };
+}
+
+/** The value of --seeds: an integer in 1..MAX_SEEDS, or null if not given. @throws UsageError otherwise. */
+function parseSeeds(raw: string | boolean | undefined): number | null {
+  if (raw === undefined) return null;
+  const text = String(raw).trim();
+  const k = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(k >= 1 && k <= MAX_SEEDS)) throw new UsageError(`--seeds takes an integer in 1..${MAX_SEEDS}, got ${quoteValue(raw)}`);
+  return k;
 }

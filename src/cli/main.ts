@@ -2,8 +2,9 @@
  * gradscope's command line: `npm run cli -- [flags]` (`--help` lists them). Parses the flags and hands the run to
  * a Session (which owns the backend); prints the per-layer table and writes --json / --csv, or with --plan prints
  * the memory plan and runs nothing; with --export-torch DIR it writes the experiment as a PyTorch script
- * (export-torch.ts) and runs nothing more unless --json or --csv asks for the run too. A progress bar goes to stderr
- * when it is a terminal.
+ * (export-torch.ts) and runs nothing more unless --json or --csv asks for the run too. --theory adds the mean-field
+ * prediction and its band (model/theory.ts); --seeds K runs K seeds one after another and adds their quantiles
+ * (cli/seeds.ts); --steps N trains (session/train.ts). A progress bar goes to stderr when it is a terminal.
  * Exit status: 0 success; 2 bad input (usage, ConfigError, LimitError, output file), one line on stderr;
  * 1 any other error, one line on stderr; 130 / 143 when SIGINT / SIGTERM cancelled the run (see signals.ts).
  */
@@ -12,7 +13,9 @@ import type { OpenedBackend } from '../backends/open';
 import { ConfigError, FIELDS, resolveConfig, type BackendName, type RunConfig } from '../model/config';
 import { histogramsCsv, toCsv } from '../model/csv';
 import { INIT_PARAMS, unusedInitParams } from '../model/init';
-import { toJson, type RunResult } from '../model/result';
+import { toJson, type JsonExtras, type RunResult } from '../model/result';
+import { predict, theoryJson, type Theory } from '../model/theory';
+import { makeBatch, shapeOf } from '../session/problem';
 import { Session } from '../session/session';
 import { parseArgs, UsageError, type CliArgs } from './args';
 import { appendOutput, checkOutputPath, OutputError, writeOutput } from './output';
@@ -22,7 +25,8 @@ import { exportTorch, formatExport } from './export-torch';
 import { estimateStepMs, formatBytes, formatPlan, planJson } from './plan';
 import { progressView, type ProgressView } from './progress';
 import { onStopSignals, STOP_SIGNALS } from './signals';
-import { formatReport } from './table';
+import { seedList, summariseSeeds, type SeedsSummary } from './seeds';
+import { formatReport, formatSeeds, formatTheory } from './table';
 import { fileStore, kernelsPath } from './kernel-store';
 import { recordTiming, timingOf, timingsPath } from './timings';
 
@@ -92,11 +96,32 @@ function measuredMsPerUnit(backend: Backend | null): number | null {
   return ms !== null && Number.isFinite(ms) && ms > 0 ? ms : null;
 }
 
-/** Print the table, then write each output file; a failed file does not stop the others. */
-function report(result: RunResult, args: CliArgs): number {
-  process.stdout.write(formatReport(result, { allLayers: args.allLayers }));
+/** What a run adds to the first seed's result: the theory (--theory) and the quantiles over the seeds (--seeds). */
+interface Additions {
+  theory: Theory | null;
+  seeds: SeedsSummary | null;
+}
+
+/** The JSON document's extra fields: each layer's "predicted" and "theoryNote" (--theory), and "seeds" (--seeds). */
+function jsonExtras({ theory, seeds }: Additions): JsonExtras {
+  const extras: JsonExtras = { top: {} };
+  if (theory !== null) {
+    const { predicted, note } = theoryJson(theory);
+    extras.layer = (l) => ({ predicted: predicted(l) });
+    extras.top = { theoryNote: note };
+  }
+  if (seeds !== null) extras.top = { ...extras.top, seeds };
+  return extras;
+}
+
+/** Print the tables, then write each output file; a failed file does not stop the others. */
+function report(result: RunResult, args: CliArgs, additions: Additions): number {
+  const opts = { allLayers: args.allLayers };
+  process.stdout.write(formatReport(result, opts));
+  if (additions.theory !== null) process.stdout.write(formatTheory(result, additions.theory, opts));
+  if (additions.seeds !== null) process.stdout.write(formatSeeds(additions.seeds, opts));
   let status = EXIT_OK;
-  const outputs = [['--json', args.json, () => toJson(result)], ['--csv', args.csv, () => toCsv(result)],
+  const outputs = [['--json', args.json, () => toJson(result, jsonExtras(additions))], ['--csv', args.csv, () => toCsv(result)],
     ['--histograms-csv', args.histogramsCsv, () => histogramsCsv(result)]] as const;
   for (const [flag, path, text] of outputs) {
     if (path === null) continue;
@@ -134,17 +159,22 @@ async function showPlan(session: Session, opened: { backend: Backend | null }, c
 }
 
 /**
- * Run `cfg` through the session with a progress bar; on success record the measured speed (WebGPU) for --plan,
- * print the table and write the outputs. @returns the exit status.
+ * Run `cfg` through the session with a progress bar, and with --seeds K the configs of seeds seed + 1, … after it, one
+ * request at a time; on success record the measured speed (WebGPU) for --plan, compute the theory (--theory, for the
+ * first seed's batch), print the tables and write the outputs. @returns the exit status.
  */
 async function run(session: Session, opened: { backend: Backend | null }, cfg: RunConfig, args: CliArgs, bar: ProgressView): Promise<number> {
-  const outcome = await session.request(cfg, { histograms: args.histograms });
-  bar.stop();
-  const signal = stopSignal();
-  if (signal !== null) return STOP_SIGNALS[signal]; // whatever the outcome, nothing is written after a signal
-  if (outcome.kind === 'failed') return fail(outcome.error);
-  if (outcome.kind === 'cancelled') return fail(new Error('the run was cancelled'));
-  const result = outcome.result;
+  const results: RunResult[] = [];
+  for (const seed of seedList(cfg.seed, args.seeds ?? 1)) {
+    const outcome = await session.request({ ...cfg, seed }, { histograms: args.histograms });
+    bar.stop();
+    const signal = stopSignal();
+    if (signal !== null) return STOP_SIGNALS[signal]; // whatever the outcome, nothing is written after a signal
+    if (outcome.kind === 'failed') return fail(outcome.error);
+    if (outcome.kind === 'cancelled') return fail(new Error('the run was cancelled'));
+    results.push(outcome.result);
+  }
+  const result = results[0];
   const measured = opened.backend?.kernelReport().filter((k) => k.measured) ?? [];
   if (measured.length > 0) {
     process.stderr.write(`gradscope: notice: kernels measured on this adapter (kept in ${kernelsPath(process.env)}): ${measured.map((k) => k.line).join('; ')}\n`);
@@ -153,7 +183,8 @@ async function run(session: Session, opened: { backend: Backend | null }, cfg: R
   if (msPerUnit !== null) {
     recordTiming(timingsPath(process.env), { adapter: result.adapter, msPerUnit, measuredAt: new Date().toISOString() });
   }
-  return report(result, args);
+  const theory = args.theory ? predict(cfg, makeBatch(cfg, shapeOf(cfg))) : null;
+  return report(result, args, { theory, seeds: args.seeds === null ? null : summariseSeeds(results) });
 }
 
 /**

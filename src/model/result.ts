@@ -95,6 +95,14 @@ export function jsonNumber(_key: string, v: unknown): unknown {
   return v;
 }
 
+/** Optional parts of the JSON document (CLI --theory, --seeds). */
+export interface JsonExtras {
+  /** Fields appended to layer l's object, e.g. { predicted } (--theory). */
+  layer?: (l: number) => Record<string, unknown>;
+  /** Fields appended at the top level after "layers", e.g. { theoryNote } (--theory), { seeds } (--seeds). */
+  top?: Record<string, unknown>;
+}
+
 /**
  * The histograms part of a run's JSON, or undefined when the run has none:
  * { magnitudeEdges: [log2 edges], layers: [{ layer, <tensor>: { magnitude: { positive, negative, zero, subnormal, inf,
@@ -111,9 +119,10 @@ export function histogramsJson(layers: readonly LayerReport[]): unknown {
 /**
  * The stable JSON document of a run (format in README "JSON output"):
  * { config, backend, adapter, loss, firstNonFinite, firstAllZero, stepMs, layers: [{layer, fanIn, fanOut, z, a, dA, dZ, W, dW,
- * [deadUnits, saturatedUnits]}], [histograms] } (the bracketed parts with histograms).
+ * [deadUnits, saturatedUnits]}], [histograms] } (the bracketed parts with histograms), with the fields of `extras`
+ * appended (each layer's, then the document's).
  */
-export function toJson(r: RunResult): string {
+export function toJson(r: RunResult, extras: JsonExtras = {}): string {
   const doc = {
     config: r.config,
     backend: r.backend,
@@ -127,9 +136,10 @@ export function toJson(r: RunResult): string {
       for (const t of TENSOR_NAMES) out[t] = l[t];
       if (l.deadUnits !== undefined) out.deadUnits = l.deadUnits;
       if (l.saturatedUnits !== undefined) out.saturatedUnits = l.saturatedUnits;
-      return out;
+      return { ...out, ...extras.layer?.(l.layer) };
     }),
     histograms: histogramsJson(r.layers),
+    ...extras.top,
   };
   return JSON.stringify(doc, jsonNumber, 1);
 }
