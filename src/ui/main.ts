@@ -14,7 +14,7 @@ import { TENSOR_NAMES, type TensorName } from '../model/network';
 import { toJson, type RunResult } from '../model/result';
 import { Session, type Outcome, type RunProgress } from '../session/session';
 import { EXPLORE_STATS, LayerCharts, type ChartName, type ChartStat } from './charts';
-import { applyOverrides, formatCompare, initComparison, MAX_PINNED, parseCompare, sameConfig } from './compare';
+import { applyOverrides, fieldText, formatCompare, initComparison, MAX_PINNED, parseCompare, sameConfig } from './compare';
 import { chartPng, copyText, download, fileStem, viewPng } from './export';
 import { formatMs, formatNumber } from './format';
 import { formFromConfig, rawFromForm } from './form';
@@ -224,6 +224,7 @@ function runAndPin(configs: readonly RunConfig[], current: RunConfig): void {
   pins.clear();
   redrawRuns();
   if (unique.length === 0) return;
+  training.interrupt('the page\'s runs to pin took the backend');
   batch = { configs: unique, next: 0, current };
   requests.request(unique[0], 'now');
 }
@@ -464,9 +465,10 @@ let autoTrain: (() => void) | null = null;
 /**
  * Validate `raw`; on success show the resolved values in the panel and request a run ('now' for the Run button,
  * 'debounced' for edits), else report the bad field. A rejected value never reaches the Session. A batch of runs to
- * pin in progress ends (the pins made so far stay).
+ * pin in progress ends (the pins made so far stay). A training in progress is stopped (its curves stay) with `what`
+ * named in its status: the field edited, the preset, or the Run button; a rejected value leaves it running.
  */
-function submit(raw: RawConfig, when: 'now' | 'debounced'): void {
+function submit(raw: RawConfig, when: 'now' | 'debounced', what: FieldName | 'preset' | 'run'): void {
   let cfg: RunConfig;
   try {
     cfg = resolveConfig(raw);
@@ -480,6 +482,8 @@ function submit(raw: RawConfig, when: 'now' | 'debounced'): void {
   panel.markInvalid([]);
   keepUrl = false;
   batch = null;
+  training.interrupt(what === 'run' ? 'Run was pressed' : what === 'preset' ? `the preset changed to ${cfg.preset}`
+    : `the panel's ${what} changed to ${fieldText(cfg, what)}`);
   panel.setForm(formFromConfig(cfg));
   requested = cfg;
   requests.request(cfg, when);
@@ -532,9 +536,9 @@ function fillSelect(select: HTMLSelectElement, values: readonly string[], select
 const start = startConfig();
 const form = formFromConfig(start.cfg);
 const panel = new Panel(el.panel, form, {
-  onPreset: (name) => submit({ preset: name, backend: form.backend }, 'debounced'),
-  onEdit: (field: FieldName) => submit(rawFromForm(form, field), 'debounced'),
-  onRun: () => submit(rawFromForm(form, null), 'now'),
+  onPreset: (name) => submit({ preset: name, backend: form.backend }, 'debounced', 'preset'),
+  onEdit: (field: FieldName) => submit(rawFromForm(form, field), 'debounced', field),
+  onRun: () => submit(rawFromForm(form, null), 'now', 'run'),
 });
 
 installHelp(document);

@@ -42,6 +42,14 @@ interface Line {
   points: StepPoint[];
 }
 
+/** A log-axis tick: powers of ten as "1e+15", "1000", "0.01"; others as formatNumber. */
+function logTick(v: number): string {
+  const e = Math.log10(v);
+  if (Math.abs(e - Math.round(e)) > 1e-9) return formatNumber(v);
+  const k = Math.round(e);
+  return k >= -2 && k <= 4 ? String(Number((10 ** k).toPrecision(1))) : `1e${k > 0 ? '+' : ''}${k}`;
+}
+
 /** `color` (#rrggbb) with opacity `alpha`. */
 function translucent(color: string, alpha: number): string {
   const [r, g, b] = [1, 3, 5].map((i) => parseInt(color.slice(i, i + 2), 16));
@@ -99,7 +107,7 @@ class CurveChart {
         scales: {
           x: { type: 'linear', min: 0, title: { display: true, text: 'step' }, ticks: { precision: 0 } },
           y: y === 'log'
-            ? { type: 'logarithmic', title: { display: true, text: 'loss J (log scale)' }, ticks: { callback: (v) => formatNumber(Number(v)) } }
+            ? { type: 'logarithmic', title: { display: true, text: 'loss J (log scale)' }, ticks: { callback: (v) => logTick(Number(v)) } }
             : { type: 'linear', min: 0, max: 1, title: { display: true, text: 'accuracy' }, ticks: { callback: (v) => `${Math.round(100 * Number(v))}%` } },
         },
         plugins: {

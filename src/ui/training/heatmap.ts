@@ -69,6 +69,11 @@ function powerLabel(e: number): string {
   return e >= -2 && e <= 3 ? String(Number((10 ** e).toPrecision(3))) : `1e${e > 0 ? '+' : ''}${e}`;
 }
 
+/** A colour-bar end in at most 7 characters: "0.0123", "6.7e-6", "4.5e+12". */
+export function shortNumber(v: number): string {
+  return v >= 1e-3 && v < 1e4 ? String(Number(v.toPrecision(3))) : v.toExponential(1).replace(/\.0e/, 'e');
+}
+
 export class Heatmap {
   private data: HeatmapData | null = null;
   private grid: HeatmapGrid | null = null;
@@ -110,6 +115,20 @@ export class Heatmap {
       name: this.name, layers: g?.layers ?? 0, steps: g?.steps ?? 0, cols: g?.cols ?? 0, rows: g?.rows ?? 0, filled, nonFinite, allZero,
       log10Min: g && Number.isFinite(g.min) ? g.min : null, log10Max: g && Number.isFinite(g.max) ? g.max : null,
     };
+  }
+
+  /**
+   * The value drawn in the cell of layer `layer` (1..L) and step `step` (1..N): the geometric mean of its values > 0
+   * (the value itself when not binned), 0 when they are all 0, NaN when one is NaN or ±∞; null when the cell is not
+   * filled yet, or nothing is drawn, or (layer, step) is outside the grid.
+   */
+  valueAt(layer: number, step: number): number | null {
+    const g = this.grid;
+    if (!g || !(layer >= 1 && layer <= g.layers && step >= 1 && step <= g.steps)) return null;
+    const i = binOf(layer, g.layers, g.rows) * g.cols + binOf(step, g.steps, g.cols);
+    if (g.count[i] === 0) return null;
+    if (g.nonFinite[i] > 0) return NaN;
+    return Number.isFinite(g.log10[i]) ? 10 ** g.log10[i] : 0;
   }
 
   /**
@@ -222,13 +241,15 @@ export class Heatmap {
       }
       ctx.fillStyle = TEXT_COLOR;
       const span = g.max - g.min;
-      // Whole decades where the scale spans two or more; else its two ends.
-      const decades = span > 0 ? ticks(g.min, g.max, 3).filter((e) => Number.isInteger(e)) : [];
+      // Whole decades (every k-th, at most 4) where the scale spans two or more; else its two ends.
+      const first = Math.ceil(g.min), last = Math.floor(g.max), every = Math.max(1, Math.ceil((last - first + 1) / 4));
+      const decades: number[] = [];
+      for (let e = first; e <= last; e += every) decades.push(e);
       const shown = decades.length >= 2 ? decades : span > 0 ? [g.min, g.max] : [g.min];
       for (const e of shown) {
         const y = span > 0 ? top + h - ((e - g.min) / span) * h : top + h / 2;
         ctx.fillRect(x + w, y, 3, 1);
-        ctx.fillText(Number.isInteger(e) ? powerLabel(e) : formatNumber(10 ** e), x + w + 5, y);
+        ctx.fillText(Number.isInteger(e) ? powerLabel(e) : shortNumber(10 ** e), x + w + 5, y);
       }
     }
     const keys: [string, string][] = [[ZERO_COLOR, '0'], [NONFINITE_COLOR, 'NaN/∞']];

@@ -8,7 +8,9 @@
  * Runs go through the page's one Session, one at a time: a comparison trains its runs in order and fills the view in
  * as they go. Pause stops the run between two steps (the Session's cancel; the outcome keeps its Trainer) and Resume
  * continues it; if another run has used the backend meanwhile the Session refuses and the message says so. Cancel
- * stops and discards the run in progress (and the runs of a comparison still waiting); finished runs stay.
+ * stops the run in progress for good: its curves stay (state 'stopped'), the runs of a comparison still waiting are
+ * dropped. A change in the panel (or any other run of the page) does the same as Cancel, with the field named in the
+ * status line ({@link TrainingView.interrupt}).
  */
 import './training.css';
 import { ConfigError, resolveConfig, type FieldName, type RawConfig, type RunConfig } from '../../model/config';
@@ -80,7 +82,7 @@ export interface TrainingHooks {
   readonly state: RunState | 'idle';
   /** True while a run is starting or running (not when paused). */
   readonly busy: boolean;
-  /** Updates done and planned of the current run. */
+  /** Updates done and planned (cfg.steps) of the current run. */
   readonly steps: number;
   readonly total: number;
   /** The current run's evaluations (step, train and test loss and accuracy) and divergence. */
@@ -102,11 +104,28 @@ export interface TrainingHooks {
   /** trainingJson / trainingCsv of the heatmaps' run (null before it has a result: while running, use pause). */
   json(): string | null;
   csv(): string | null;
+  /**
+   * The per-layer records of the heatmaps' run as the view keeps them from the Session's onStep events ('view') or
+   * as the Trainer kept them in its result ('trainer'; [] before the run has a result): step, and rms(dW^[l]) and
+   * rms(a^[l]) with layer l at index l − 1.
+   */
+  records(from: 'view' | 'trainer'): { step: number; rmsDW: number[]; rmsA: number[] }[];
+  /**
+   * The value the heatmap `which` draws in the cell of layer `layer` (1..L) and step `step` (1..N): the geometric
+   * mean of the cell's values (the value itself when the heatmap is not binned), 0 for a cell of zeros, NaN for one
+   * with a non-finite value; null for a cell not filled yet or outside the grid.
+   */
+  heatmapValue(which: 'dW' | 'a', layer: number, step: number): number | null;
 }
 
 /** What a stop of the run in progress was asked for. */
-type Stop = 'pause' | 'discard' | null;
+type Stop = { kind: 'pause' } | { kind: 'cancel'; reason: string } | null;
 
+/**
+ * The training section's controller: owns the runs on the axes, hands them to the Session one at a time and draws
+ * their curves, heatmaps, table, progress and status. Its buttons are wired in the constructor; `hooks` is what
+ * window.gradscope.training publishes.
+ */
 export class TrainingView {
   /** The runs on the axes: pins of a comparison, then the Train run. */
   private runs: TrainingRun[] = [];
@@ -129,6 +148,10 @@ export class TrainingView {
   private readonly a: Heatmap;
   readonly hooks: TrainingHooks;
 
+  /**
+   * @param el the section's elements (index.html #training); the charts and heatmaps are drawn on its canvases
+   * @param deps the page's Session (shared with the page's runs) and its panel and error line
+   */
   constructor(private readonly el: TrainingElements, private readonly deps: TrainingDeps) {
     this.curves = new TrainingCurves({ loss: el.lossCanvas, accuracy: el.accuracyCanvas });
     this.dW = new Heatmap(el.heatmapDW, el.tipDW, 'rms(dW[l])', (r) => r.rmsDW);
@@ -155,6 +178,12 @@ export class TrainingView {
       compare: (variant: CompareVariant = 'panel') => this.compare(variant),
       json: () => { const r = this.heatmapRun?.result; return r ? trainingJson(r) : null; },
       csv: () => { const r = this.heatmapRun?.result; return r ? trainingCsv(r) : null; },
+      records: (from: 'view' | 'trainer') => {
+        const run = this.heatmapRun;
+        const records = from === 'view' ? run?.records : run?.result?.records;
+        return (records ?? []).map((r) => ({ step: r.step, rmsDW: Array.from(r.rmsDW), rmsA: Array.from(r.rmsA) }));
+      },
+      heatmapValue: (which: 'dW' | 'a', layer: number, step: number) => (which === 'dW' ? this.dW : this.a).valueAt(layer, step),
     };
     this.hooks = Object.defineProperties(actions, {
       state: live(() => this.current?.state ?? 'idle'),
@@ -235,7 +264,7 @@ export class TrainingView {
   pause(): void {
     const run = this.active;
     if (!run || (run.state !== 'starting' && run.state !== 'running')) return;
-    this.stop = 'pause';
+    this.stop = { kind: 'pause' };
     this.deps.session.cancel();
   }
 
@@ -247,15 +276,32 @@ export class TrainingView {
     this.launch(run, run.trainer);
   }
 
-  /** Stop and discard the run in progress or paused, and the comparison's waiting runs; finished runs stay. */
+  /**
+   * Stop the run in progress or paused for good (its curves stay, state 'stopped'), and drop the comparison's
+   * waiting runs.
+   */
   cancel(): void {
+    this.stopActive('cancelled');
+  }
+
+  /**
+   * Another run of the page is about to take the backend (a change in the panel, Run, Pin, …): stop the training
+   * like Cancel, with `reason` in the status line ("the panel's lr changed"). Nothing happens when no run is
+   * active. Call it before the page's request reaches the Session.
+   */
+  interrupt(reason: string): void {
+    this.stopActive(reason);
+  }
+
+  private stopActive(reason: string): void {
     const run = this.active;
     if (!run) return;
+    this.dropWaiting();
     if (run.state === 'starting' || run.state === 'running') {
-      this.stop = 'discard';
+      this.stop = { kind: 'cancel', reason };
       this.deps.session.cancel();
     } else {
-      this.discardActive();
+      this.stopped(run, reason);
     }
   }
 
@@ -303,13 +349,26 @@ export class TrainingView {
     // The Session itself cancels a running training when the next request reaches it.
   }
 
-  /** Remove the active run and the waiting ones from the axes; the finished runs stay. */
-  private discardActive(): void {
-    const gone = new Set<TrainingRun>(this.queue);
-    if (this.active) gone.add(this.active);
-    this.runs = this.runs.filter((r) => !gone.has(r));
-    if (this.last && gone.has(this.last)) this.last = this.runs[this.runs.length - 1] ?? null;
+  /** Remove the comparison's waiting runs from the axes. */
+  private dropWaiting(): void {
+    const waiting = new Set(this.queue);
+    this.runs = this.runs.filter((r) => !waiting.has(r));
     this.queue = [];
+  }
+
+  /**
+   * End `run` (the active one) for good: state 'stopped' with `reason`, its curves kept; a run with nothing measured
+   * (stopped while loading) leaves the axes.
+   */
+  private stopped(run: TrainingRun, reason: string): void {
+    run.state = 'stopped';
+    run.trainer = null;
+    run.message = reason;
+    if (run.evaluations.length === 0) {
+      this.runs = this.runs.filter((r) => r !== run);
+      if (this.last === run) this.last = this.runs[this.runs.length - 1] ?? null;
+    }
+    this.dropWaiting();
     this.active = null;
     this.stop = null;
     this.progressReport = null;
@@ -368,26 +427,28 @@ export class TrainingView {
       this.render();
       return;
     }
-    if (stop === 'discard') {
-      this.discardActive();
+    if (outcome.kind === 'trained') {
+      run.result = outcome.result;
+      run.steps = outcome.result.steps;
+      run.divergence = outcome.result.divergence;
+    }
+    const finished = outcome.kind === 'trained' && (outcome.result.state === 'done' || outcome.result.state === 'diverged');
+    if (!finished && stop?.kind !== 'pause') {
+      // Cancel, a change in the panel, or another run of the page (stop null: it took the backend unannounced).
+      this.stopped(run, stop?.kind === 'cancel' ? stop.reason : 'another run of the page took the backend');
       return;
     }
     if (outcome.kind === 'cancelled') {
-      // Stopped while loading, before its first evaluation: nothing measured; Resume starts it again.
+      // Paused while loading, before its first evaluation: nothing measured; Resume starts it again.
       run.state = 'paused';
       run.trainer = null;
-      run.message = stop === 'pause' ? null : 'another run took the backend while this one was loading';
       this.render();
       return;
     }
     const result = outcome.result;
-    run.result = result;
-    run.steps = result.steps;
-    run.divergence = result.divergence;
-    if (result.state === 'paused' || result.state === 'running') {
+    if (!finished) {
       run.state = 'paused';
       run.trainer = outcome.trainer;
-      run.message = stop === 'pause' ? null : 'another run took the backend (a change in the panel, or Run); Resume continues only if no other network was loaded since';
       this.render();
       return;
     }
