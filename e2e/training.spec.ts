@@ -172,9 +172,12 @@ test('Train, Pause, Resume, Cancel; a panel edit stops the training naming the f
   await page.waitForTimeout(2000); // a running training makes ~10 steps in that time
   expect(await trainingSteps(page)).toBe(paused);
 
-  // Resume: the same run continues from where it paused (its minibatch losses run on without a restart).
+  // Resume: the same run continues from where it paused (not a restart: its steps and step-0 evaluation stay).
+  const atPause = await page.evaluate(() => window.gradscope.training!.evaluations[0]);
   await page.locator('#train-resume').click();
+  expect(await trainingSteps(page)).toBe(paused);
   await waitForSteps(page, paused + 3);
+  expect(await page.evaluate(() => window.gradscope.training!.evaluations[0])).toEqual(atPause);
   const resumed = await page.evaluate(() => ({ runs: window.gradscope.training!.runs.length, evals: window.gradscope.training!.evaluations.map((e) => e.step) }));
   expect(resumed.runs).toBe(1);
   expect(resumed.evals[0]).toBe(0);
@@ -211,4 +214,40 @@ test('Train, Pause, Resume, Cancel; a panel edit stops the training naming the f
   const r = await waitForRuns(page, 2); // the page's run of the new network
   expect(r.config.lr).toBe(0.02);
   expect(await page.evaluate(() => window.gradscope.training!.state)).toBe('stopped');
+});
+
+test('a comparison paused in its first run resumes and goes on to the next; Cancel drops the runs still waiting', async ({ page }) => {
+  test.setTimeout(300_000);
+  await page.goto('/?preset=train-compare&steps=12&evalEvery=4&train=compare');
+  await page.waitForFunction(() => {
+    const runs = window.gradscope?.training?.runs ?? [];
+    return runs.length === 4 && runs[0].state === 'running' && runs[0].steps >= 2;
+  });
+  await page.locator('#train-pause').click();
+  await page.waitForFunction(() => window.gradscope.training!.state === 'paused');
+  let runs = await page.evaluate(() => window.gradscope.training!.runs.map((r) => ({ state: r.state, steps: r.steps })));
+  expect(runs.map((r) => r.state)).toEqual(['paused', 'waiting', 'waiting', 'waiting']);
+  await expect(page.locator('#train-status')).toContainText(`run 1 of 4 (kaiming_normal (He)): paused at step ${runs[0].steps} of 12`);
+  await page.waitForTimeout(1500);
+  expect(await page.evaluate(() => window.gradscope.training!.runs.map((r) => r.steps))).toEqual([runs[0].steps, 0, 0, 0]);
+
+  const atPause = await page.evaluate(() => window.gradscope.training!.runs[0].evaluations[0]);
+  await page.locator('#train-resume').click();
+  // The same run goes on (not a restart from its initial weights): its steps and its step-0 evaluation stay.
+  expect(await page.evaluate(() => window.gradscope.training!.runs[0].steps)).toBe(runs[0].steps);
+  await page.waitForFunction(() => { const r = window.gradscope.training!.runs; return r[1].state === 'running' && r[1].steps >= 1; });
+  expect(await page.evaluate(() => window.gradscope.training!.runs[0].evaluations[0])).toEqual(atPause);
+  runs = await page.evaluate(() => window.gradscope.training!.runs.map((r) => ({ state: r.state, steps: r.steps })));
+  expect(runs[0]).toEqual({ state: 'done', steps: 12 });
+  const he = await page.evaluate(() => window.gradscope.training!.runs[0].evaluations.map((e) => e.step));
+  expect(he).toEqual([0, 4, 8, 12]); // one run, paused and resumed: step 0 measured once
+
+  await page.locator('#train-cancel').click();
+  await page.waitForFunction(() => !window.gradscope.training!.busy && window.gradscope.training!.state === 'stopped');
+  runs = await page.evaluate(() => window.gradscope.training!.runs.map((r) => ({ state: r.state, steps: r.steps })));
+  expect(runs.map((r) => r.state)).toEqual(['done', 'stopped']);
+  expect(runs[1].steps).toBeGreaterThanOrEqual(1);
+  await expect(page.locator('#train-runs tbody tr')).toHaveCount(2);
+  const series = await page.evaluate(() => window.gradscope.training!.curves.loss.series.map((s) => s.label));
+  expect(series.filter((l) => l.endsWith('train loss'))).toEqual(['kaiming_normal (He) · train loss', 'xavier_normal (Glorot) · train loss']);
 });
