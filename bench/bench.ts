@@ -5,6 +5,9 @@
  * GPU-vs-CPU relative error ‖gpu − cpu‖/‖cpu‖ of any full tensor (z, a, dA, dZ, dW, db of every layer), and the
  * largest difference of any per-layer statistic relative to that tensor's rms (l2 relative to l2).
  * On a machine without a GPU the WebGPU numbers are SwiftShader's (CPU) numbers: read the ratio, not the times.
+ * `npm run bench -- --phase [--phase-grid 24x24 --phase-net 50,128,16 --one-by-one 24]`: the phase diagram (tanh, issue 9
+ * target) batched on the device against the same networks run one per submit sequence (the first --one-by-one of
+ * them), in ms per grid point.
  */
 import { Command } from 'commander';
 import { CpuBackend } from '../src/backends/cpu/cpu-backend';
@@ -16,13 +19,20 @@ import { TENSOR_NAMES } from '../src/model/network';
 import { runStep } from '../src/session/run';
 import { memoryOf, shapeOf } from '../src/session/problem';
 import type { RunResult } from '../src/model/result';
+import { runPhaseGpu } from '../src/backends/webgpu/phase';
+import { resolvePhaseOptions } from '../src/model/phase';
+import { phaseSpec } from '../src/session/phase';
 
 const opts = new Command()
   .option('--presets <names>', `comma-separated presets (${PRESET_NAMES.join(', ')})`, 'relu-he,tanh-xavier,seed-explode')
   .option('--steps <n>', 'timed steps per backend and preset, after one warm-up step', '5')
   .option('--depths <list>', 'instead: the depth table (build, weights, step, bytes per layer) of the issue\'s network at these depths, e.g. 100,1000,10000')
+  .option('--phase', 'instead: the phase diagram batched against one network at a time')
+  .option('--phase-grid <CxR>', 'with --phase: the grid', '24x24')
+  .option('--phase-net <L,n,m>', 'with --phase: depth, width, batch (tanh)', '50,128,16')
+  .option('--one-by-one <k>', 'with --phase: networks run one at a time (the first k of the grid)', '24')
   .parse(process.argv.filter((a) => a !== '--'))
-  .opts<{ presets: string; steps: string; depths?: string }>();
+  .opts<{ presets: string; steps: string; depths?: string; phase?: boolean; phaseGrid: string; phaseNet: string; oneByOne: string }>();
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -92,6 +102,25 @@ const webgpu = await WebGpuBackend.create(gpu);
 if (opts.depths) {
   console.log(`adapter: ${webgpu.adapter}; depth table (tanh, orthogonal, n = 64, m = 32)`);
   await depthTable(webgpu, opts.depths.split(',').map(Number));
+  webgpu.destroy();
+  process.exit(0);
+}
+if (opts.phase) {
+  const [depth, width, batch] = opts.phaseNet.split(',').map(Number);
+  const cfg = resolveConfig({ depth, width, batch, activation: 'tanh' });
+  const spec = phaseSpec(cfg, resolvePhaseOptions({ grid: opts.phaseGrid }));
+  const budget = cfg.memory * 2 ** 20;
+  await runPhaseGpu(webgpu.device, webgpu.cache, { ...spec, networks: spec.networks.slice(0, 1) }, budget); // compiles the pipelines
+  let t0 = performance.now();
+  const batched = await runPhaseGpu(webgpu.device, webgpu.cache, spec, budget);
+  const batchedMs = (performance.now() - t0) / spec.networks.length;
+  const k = Math.min(Number(opts.oneByOne), spec.networks.length);
+  t0 = performance.now();
+  for (const net of spec.networks.slice(0, k)) await runPhaseGpu(webgpu.device, webgpu.cache, { ...spec, networks: [net] }, budget);
+  const singleMs = (performance.now() - t0) / k;
+  console.log(`adapter: ${webgpu.adapter}; phase diagram tanh L = ${depth}, n = ${width}, m = ${batch}, grid ${opts.phaseGrid}`);
+  console.log(`batched: ${batchedMs.toFixed(1)} ms per grid point (${batched.networksPerDispatch} networks per dispatch, ${batched.chunks} chunks, `
+    + `${batched.submits} submits); one by one (${k} networks): ${singleMs.toFixed(1)} ms per grid point; speed-up ${(singleMs / batchedMs).toFixed(2)}×`);
   webgpu.destroy();
   process.exit(0);
 }

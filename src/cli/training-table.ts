@@ -35,7 +35,7 @@ export function formatTraining(r: TrainingResult): string {
   const lines = [
     `gradscope training  backend ${r.backend}  adapter: ${r.adapter}  preset ${c.preset}`,
     `L=${c.depth}  widths n^[0..L] = ${formatWidths(widthsOf(c))}  m=${c.batch}  activation ${c.activation}  init ${formatInit(c)}`
-      + `  bias ${c.bias}  loss ${c.loss}  seed ${c.seed}`,
+      + `  bias ${c.bias}${c.biasStd > 0 ? ` ± ${c.biasStd} (normal)` : ''}  loss ${c.loss}  seed ${c.seed}`,
     `optimizer ${formatOptimizer(r)}  steps ${c.steps}  evaluated every ${c.evalEvery} steps on the train (1437) and test (360) parts`,
     '',
     ['step', 'train loss', 'train acc', 'test loss', 'test acc'].map((t, i) => t.padStart(i === 0 ? 7 : 11)).join(' '),

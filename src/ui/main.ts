@@ -21,21 +21,22 @@ import { formFromConfig, rawFromForm } from './form';
 import { formatFactor, renderGrowth } from './growth-view';
 import { explanation, installHelp, renderGlossary } from './help';
 import { Panel } from './panel';
-import { checkPrediction, NO_PREDICTION, type Prediction, type Predictor } from './prediction';
+import { checkPrediction, theoryPredictor, type Prediction, type Predictor } from './prediction';
 import { ProgressView, progressText } from './progress';
 import { RunRequests } from './requests';
 import { Pins, shownRuns } from './runs';
 import { publishState } from './state';
 import { renderTable, tablePages, type TableChoice } from './table';
 import { TrainingView } from './training/view';
+import { resolvePhaseOptions, type PhaseResult } from '../model/phase';
+import { drawPhase, phaseCellAt, phaseCellText } from './phase-view';
 import { readUrlConfig, TRAIN_VALUES, urlForConfig, urlWithEveryField, type TrainRequest } from './url';
 
 /**
  * The theory hook: the prediction drawn for each run's network (short-dashed line and band on the charts, predicted factor
- * in the growth readout). Plug the theory in here, e.g. `const predictor: Predictor = predict;` with predict from
- * src/model/theory.ts (returning a prediction.ts Prediction, or null where it has none).
+ * in the growth readout): model/theory.ts's mean field and finite-width band, through prediction.ts.
  */
-const predictor: Predictor = NO_PREDICTION;
+const predictor: Predictor = theoryPredictor();
 
 /** The element with `id`, checked to be of `type`. @throws Error if index.html lacks it. */
 function byId<T extends HTMLElement>(id: string, type: { new (): T }): T {
@@ -58,6 +59,7 @@ const el = {
   compareInits: byId('compare-inits', HTMLButtonElement),
   unpinAll: byId('unpin-all', HTMLButtonElement),
   linear: byId('linear', HTMLInputElement),
+  theory: byId('theory', HTMLInputElement),
   exportJson: byId('export-json', HTMLButtonElement),
   exportCsv: byId('export-csv', HTMLButtonElement),
   exportPng: byId('export-png', HTMLButtonElement),
@@ -74,6 +76,10 @@ const el = {
   tablePageLabel: byId('table-page-label', HTMLElement),
   table: byId('stats-table', HTMLTableElement),
   glossary: byId('glossary-body', HTMLElement),
+  phaseGrid: byId('phase-grid', HTMLSelectElement),
+  phaseRun: byId('phase-run', HTMLButtonElement),
+  phaseStatus: byId('phase-status', HTMLElement),
+  phaseCanvas: byId('phase-canvas', HTMLCanvasElement),
 };
 const canvases: Record<ChartName, HTMLCanvasElement> = {
   forward: byId('chart-forward', HTMLCanvasElement),
@@ -179,9 +185,10 @@ function showResult(r: RunResult): void {
   training.showConfig(r.config);
 }
 
-/** The prediction drawn for `r`: a hand-made one for the current result, else the predictor's. */
+/** The prediction drawn for `r`: a hand-made one for the current result, else the predictor's (if "theory" is ticked). */
 function predictionFor(r: RunResult, current: boolean): Prediction | null {
-  return current && manualPrediction ? manualPrediction : predictor(r.config);
+  if (current && manualPrediction) return manualPrediction;
+  return el.theory.checked ? predictor(r.config) : null;
 }
 
 /** Draw the current result with the pinned ones: charts, growth readout, toolbar, window.gradscope, address bar. */
@@ -189,6 +196,7 @@ function redrawRuns(): void {
   const runs = shownRuns(pins.list, state.lastResult, predictionFor);
   charts.show(runs, state.lastResult);
   state.growth = renderGrowth(el.growth, el.predictionNote, runs, unpin);
+  state.prediction = runs.find((r) => r.current)?.prediction ?? null;
   state.pinned = runs.filter((r) => r.pin !== null).map((r) => ({ config: r.result.config, label: r.label, color: r.color! }));
   state.charts = state.lastResult || pins.list.length > 0 ? charts.info() : null;
   const r = state.lastResult;
@@ -466,9 +474,10 @@ let autoTrain: (() => void) | null = null;
  * Validate `raw`; on success show the resolved values in the panel and request a run ('now' for the Run button,
  * 'debounced' for edits), else report the bad field. A rejected value never reaches the Session. A batch of runs to
  * pin in progress ends (the pins made so far stay). A training in progress is stopped (its curves stay) with `what`
- * named in its status: the field edited, the preset, or the Run button; a rejected value leaves it running.
+ * named in its status: the field edited, the preset, the Run button, or a cell of the phase diagram; a rejected
+ * value leaves it running.
  */
-function submit(raw: RawConfig, when: 'now' | 'debounced', what: FieldName | 'preset' | 'run'): void {
+function submit(raw: RawConfig, when: 'now' | 'debounced', what: FieldName | 'preset' | 'run' | 'phase'): void {
   let cfg: RunConfig;
   try {
     cfg = resolveConfig(raw);
@@ -483,7 +492,7 @@ function submit(raw: RawConfig, when: 'now' | 'debounced', what: FieldName | 'pr
   keepUrl = false;
   batch = null;
   training.interrupt(what === 'run' ? 'Run was pressed' : what === 'preset' ? `the preset changed to ${cfg.preset}`
-    : `the panel's ${what} changed to ${fieldText(cfg, what)}`);
+    : what === 'phase' ? 'a network of the phase diagram was opened' : `the panel's ${what} changed to ${fieldText(cfg, what)}`);
   panel.setForm(formFromConfig(cfg));
   requested = cfg;
   requests.request(cfg, when);
@@ -562,12 +571,70 @@ el.unpinAll.addEventListener('click', () => {
   redrawRuns();
 });
 el.compareInits.addEventListener('click', compareInitialisations);
+el.theory.addEventListener('change', redrawRuns);
 el.linear.addEventListener('change', () => {
   charts.setLinear(el.linear.checked);
   state.charts = charts.info();
 });
 wireExports();
 redrawRuns();
+
+/** The last phase diagram drawn, or null. */
+let phaseShown: PhaseResult | null = null;
+/**
+ * Measure the phase diagram of the panel's depth, width, batch and activation over the chosen grid (Session.phase:
+ * progress and Cancel as for a step; a step requested meanwhile cancels it), then draw it.
+ */
+async function measurePhase(): Promise<void> {
+  const cfg = panelConfig();
+  if (cfg === null) return;
+  clearError();
+  training.interrupt('the phase diagram is being measured');
+  el.phaseStatus.textContent = 'measuring…';
+  setBusy(true);
+  const outcome = await session.phase(cfg, resolvePhaseOptions({ grid: el.phaseGrid.value }));
+  if (!requests.busy) setBusy(false);
+  if (outcome.kind === 'failed') {
+    el.phaseStatus.textContent = '';
+    showError(describe(outcome.error));
+    return;
+  }
+  if (outcome.kind === 'cancelled') {
+    el.phaseStatus.textContent = 'cancelled';
+    return;
+  }
+  const r = outcome.result;
+  phaseShown = r;
+  el.phaseCanvas.hidden = false;
+  drawPhase(el.phaseCanvas, r);
+  el.phaseStatus.textContent = `${r.activation}, L = ${r.depth}, n = ${r.width}, m = ${r.batch}: ${r.sw2.length * r.sb2.length} networks in `
+    + `${formatMs(r.ms)} (${r.networksPerDispatch} per dispatch)`;
+}
+el.phaseRun.addEventListener('click', () => void measurePhase());
+/**
+ * Clicking a cell opens its network in the main view: the panel's network with gaussian inputs of dimension n, W^[l]
+ * ~ N(0, σ_w²/n) (init normal, std σ_w/√n) and b^[l] ~ N(0, σ_b²) (bias 0, bias std σ_b), the same seed. (The main
+ * view's last layer is the identity output layer, so its last rows differ from the phase diagram's all-g network.)
+ */
+el.phaseCanvas.addEventListener('click', (e) => {
+  if (phaseShown === null) return;
+  const r = phaseShown;
+  const box = el.phaseCanvas.getBoundingClientRect();
+  const cell = phaseCellAt(r, box.width, box.height, e.clientX - box.left, e.clientY - box.top);
+  if (cell === null) return;
+  submit({
+    ...rawFromForm(form, null), depth: r.depth, width: r.width, batch: r.batch, activation: r.activation, seed: r.seed,
+    input: 'gaussian', inputDim: r.width, init: 'normal', mean: 0, std: Math.sqrt(r.sw2[cell.col] / r.width), bias: 0,
+    biasStd: Math.sqrt(r.sb2[cell.row]),
+  }, 'now', 'phase');
+});
+el.phaseCanvas.style.cursor = 'pointer';
+el.phaseCanvas.addEventListener('mousemove', (e) => {
+  if (phaseShown === null) return;
+  const box = el.phaseCanvas.getBoundingClientRect();
+  const cell = phaseCellAt(phaseShown, box.width, box.height, e.clientX - box.left, e.clientY - box.top);
+  el.phaseCanvas.title = cell === null ? '' : phaseCellText(phaseShown, cell.row, cell.col);
+});
 
 if (start.error) showError(start.error);
 panel.markInvalid(start.invalid);

@@ -43,6 +43,8 @@ export interface GradscopeState {
   pinned: { config: RunConfig; label: string; color: string }[];
   /** The growth readout: one row per run on screen (pins, then the current run unless it is pinned). */
   growth: GrowthRow[];
+  /** The prediction drawn for the current result (the theory's, or a hand-made one); null where none is drawn. */
+  prediction: Prediction | null;
   /** What each chart draws: its axis, y-range and lines; null before the first result. */
   charts: Record<ChartName, ChartInfo> | null;
   /** The last link "Copy link" made (on the clipboard too where the browser allows it), or null. */
@@ -67,7 +69,7 @@ declare global {
 export function publishState(actions: Pick<GradscopeState, 'cancel' | 'setPrediction'>): GradscopeState {
   const state: GradscopeState = {
     lastResult: null, lastResultJson: null, runs: 0, cancelled: 0, error: null, notice: null, busy: false, progress: null,
-    pinned: [], growth: [], charts: null, link: null, training: null, ...actions,
+    pinned: [], growth: [], prediction: null, charts: null, link: null, training: null, ...actions,
   };
   window.gradscope = state;
   return state;
