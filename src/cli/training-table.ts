@@ -3,7 +3,6 @@
  * loss and accuracy of the train and test parts), and how it ended (done, diverged with the step and the first
  * non-finite tensor, or interrupted), with the time per step.
  */
-import Papa from 'papaparse';
 import { widthsOf } from '../model/config';
 import type { TrainingResult } from '../session/train';
 import { formatInit, formatNumber, formatWidths } from './table';
@@ -46,10 +45,4 @@ export function formatTraining(r: TrainingResult): string {
     formatEnding(r),
   ];
   return `${lines.join('\n')}\n`;
-}
-
-/** CSV of the evaluations: step,trainLoss,trainAccuracy,testLoss,testAccuracy,elapsedMs (Papa Parse's unparse). */
-export function trainingCsv(r: TrainingResult): string {
-  const data = r.evaluations.map((e) => [e.step, e.train.loss, e.train.accuracy, e.test.loss, e.test.accuracy, Math.round(e.elapsedMs)]);
-  return `${Papa.unparse({ fields: ['step', 'trainLoss', 'trainAccuracy', 'testLoss', 'testAccuracy', 'elapsedMs'], data }, { newline: '\n' })}\n`;
 }

@@ -48,6 +48,14 @@ export type TrainingOutcome =
   | { kind: 'cancelled' }   // before the first evaluation was done
   | { kind: 'failed'; error: unknown };
 
+/** Why Session.train refused to continue a paused trainer: another run has used the backend since it was paused. */
+export class StaleTrainerError extends Error {
+  constructor() {
+    super('this training cannot continue: another run has used the backend since it was paused; start it again');
+    this.name = 'StaleTrainerError';
+  }
+}
+
 /** The outcome of a phase-diagram request (session/phase.ts): the diagram, or why there is none. */
 export type PhaseOutcome =
   | { kind: 'done'; result: PhaseResult }
@@ -117,8 +125,9 @@ export class Session {
 
   /**
    * Train `cfg` (cfg.steps > 0), or continue `paused` (a trainer a 'trained' outcome returned in state 'paused', whose
-   * network the backend still holds: no other request ran since). Queued like {@link request}: it cancels the run in
-   * progress; cancel() stops it between two steps, with the training so far. Progress: phase 'build'/'init' while
+   * network the backend still holds: no other request ran since; otherwise the outcome is 'failed' with a
+   * StaleTrainerError, and the backend is kept). Queued like {@link request}: it cancels the run in progress; cancel()
+   * stops it between two steps, with the training so far. Progress: phase 'build'/'init' while
    * loading, then 'train' (steps done of cfg.steps). Never rejects.
    */
   train(cfg: RunConfig, events: TrainingEvents = {}, paused: Trainer | null = null): Promise<TrainingOutcome> {
@@ -139,10 +148,12 @@ export class Session {
         const remainingMs = p.done > 0 ? elapsedMs * (p.total - p.done) / p.done : null;
         this.events.onProgress?.({ ...p, config: cfg, elapsedMs, remainingMs });
       };
+      // A paused trainer whose network the backend no longer holds cannot continue. Refused before anything is
+      // touched: the backend and the resident trainer (possibly another paused one) stay as they are.
+      if (paused !== null && paused !== this.resident) return done({ kind: 'failed', error: new StaleTrainerError() });
       try {
         let trainer = paused;
-        if (trainer === null || trainer !== this.resident) {
-          if (paused !== null) throw new Error('this training cannot continue: another run has used the backend since it was paused; start it again');
+        if (trainer === null) {
           this.resident = null;
           const backend = await this.backendFor(cfg.backend);
           this.events.onPlan?.(cfg, planRun(cfg, backend));

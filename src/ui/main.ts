@@ -14,7 +14,7 @@ import { TENSOR_NAMES, type TensorName } from '../model/network';
 import type { RunResult } from '../model/result';
 import { Session, type Outcome, type RunProgress } from '../session/session';
 import { EXPLORE_STATS, LayerCharts, type ChartName, type ChartStat } from './charts';
-import { applyOverrides, formatCompare, initComparison, MAX_PINNED, parseCompare, sameConfig } from './compare';
+import { applyOverrides, fieldText, formatCompare, initComparison, MAX_PINNED, parseCompare, sameConfig } from './compare';
 import { DistributionsView, hasHistograms } from './distributions/view';
 import { readHistParam, withHistParam } from './distributions/url';
 import { chartPng, copyText, download, fileStem, torchZip, viewPng } from './export';
@@ -29,9 +29,10 @@ import { RunRequests } from './requests';
 import { Pins, shownRuns } from './runs';
 import { publishState } from './state';
 import { renderTable, tablePages, type TableChoice } from './table';
+import { TrainingView } from './training/view';
 import { resolvePhaseOptions, type PhaseResult } from '../model/phase';
 import { drawPhase, phaseCellAt, phaseCellText } from './phase-view';
-import { readUrlConfig, urlForConfig, urlWithEveryField } from './url';
+import { readUrlConfig, TRAIN_VALUES, urlForConfig, urlWithEveryField, type TrainRequest } from './url';
 
 /**
  * The theory hook: the prediction drawn for each run's network (short-dashed line and band on the charts, predicted factor
@@ -184,6 +185,7 @@ function showResult(r: RunResult): void {
   renderTableChoice(true);
   distributions.show(r);
   redrawRuns();
+  training.showConfig(r.config);
 }
 
 /** The prediction drawn for `r`: a hand-made one for the current result, else the predictor's (if "theory" is ticked). */
@@ -233,6 +235,7 @@ function runAndPin(configs: readonly RunConfig[], current: RunConfig): void {
   pins.clear();
   redrawRuns();
   if (unique.length === 0) return;
+  training.interrupt('the page\'s runs to pin took the backend');
   batch = { configs: unique, next: 0, current };
   requests.request(unique[0], 'now');
 }
@@ -382,6 +385,7 @@ function setBusy(busy: boolean): void {
 
 /** A progress report of the run in progress. */
 function onProgress(p: RunProgress): void {
+  if (training.onProgress(p)) return; // the training section shows its own
   progress = p;
   state.progress = { phase: p.phase, layer: p.layer, done: p.done, total: p.total };
   if (state.busy) progressView.show(p);
@@ -436,15 +440,55 @@ const requests = new RunRequests(session, {
     progress = null;
     state.progress = null;
     setBusy(false);
+    const go = autoTrain;
+    autoTrain = null;
+    go?.();
   },
 }, () => ({ histograms: distributions.on }));
+
+/** The training section; it runs through the same Session (a training and a page run cancel each other). */
+const training = new TrainingView({
+  body: byId('train-body', HTMLElement),
+  train: byId('train', HTMLButtonElement),
+  pause: byId('train-pause', HTMLButtonElement),
+  resume: byId('train-resume', HTMLButtonElement),
+  cancel: byId('train-cancel', HTMLButtonElement),
+  compare: byId('train-compare', HTMLButtonElement),
+  compareAdam: byId('train-compare-adam', HTMLButtonElement),
+  exportJson: byId('train-json', HTMLButtonElement),
+  exportCsv: byId('train-csv', HTMLButtonElement),
+  progress: byId('train-progress', HTMLElement),
+  progressBar: byId('train-progress-bar', HTMLProgressElement),
+  progressText: byId('train-progress-text', HTMLElement),
+  status: byId('train-status', HTMLElement),
+  lesson: byId('train-lesson', HTMLElement),
+  runs: byId('train-runs', HTMLTableElement),
+  lossCanvas: byId('chart-train-loss', HTMLCanvasElement),
+  accuracyCanvas: byId('chart-train-accuracy', HTMLCanvasElement),
+  heatmapRun: byId('heatmap-run', HTMLSelectElement),
+  heatmapDW: byId('heatmap-dW', HTMLCanvasElement),
+  heatmapA: byId('heatmap-a', HTMLCanvasElement),
+  tipDW: byId('heatmap-dW-tip', HTMLElement),
+  tipA: byId('heatmap-a-tip', HTMLElement),
+}, {
+  session,
+  readPanel: () => rawFromForm(form, null),
+  showError,
+  clearError,
+  markInvalid: (fields) => panel.markInvalid(fields),
+});
+state.training = training.hooks;
+/** What `?train=` asked for, started when the page's first run is done; null once started (or when none). */
+let autoTrain: (() => void) | null = null;
 
 /**
  * Validate `raw`; on success show the resolved values in the panel and request a run ('now' for the Run button,
  * 'debounced' for edits), else report the bad field. A rejected value never reaches the Session. A batch of runs to
- * pin in progress ends (the pins made so far stay).
+ * pin in progress ends (the pins made so far stay). A training in progress is stopped (its curves stay) with `what`
+ * named in its status: the field edited, the preset, the Run button, or a cell of the phase diagram; a rejected
+ * value leaves it running.
  */
-function submit(raw: RawConfig, when: 'now' | 'debounced'): void {
+function submit(raw: RawConfig, when: 'now' | 'debounced', what: FieldName | 'preset' | 'run' | 'phase'): void {
   let cfg: RunConfig;
   try {
     cfg = resolveConfig(raw);
@@ -458,6 +502,8 @@ function submit(raw: RawConfig, when: 'now' | 'debounced'): void {
   panel.markInvalid([]);
   keepUrl = false;
   batch = null;
+  training.interrupt(what === 'run' ? 'Run was pressed' : what === 'preset' ? `the preset changed to ${cfg.preset}`
+    : what === 'phase' ? 'a network of the phase diagram was opened' : `the panel's ${what} changed to ${fieldText(cfg, what)}`);
   panel.setForm(formFromConfig(cfg));
   requested = cfg;
   requests.request(cfg, when);
@@ -471,9 +517,9 @@ function submit(raw: RawConfig, when: 'now' | 'debounced'): void {
  * applied to that network). Every bad parameter or item is named (and a bad field outlined); the good ones still
  * apply, and the bad fields keep their preset's or default value.
  */
-function startConfig(): { cfg: RunConfig; pins: RunConfig[]; hist: boolean; error: string | null; invalid: (FieldName | 'preset')[] } {
+function startConfig(): { cfg: RunConfig; pins: RunConfig[]; hist: boolean; train: TrainRequest | null; error: string | null; invalid: (FieldName | 'preset')[] } {
   const hist = readHistParam(location.search); // the Distributions switch, not a field of the network
-  const { raw, compare, unknown } = readUrlConfig(hist.search);
+  const { raw, compare, train, unknown } = readUrlConfig(hist.search);
   const { cfg, errors } = resolveConfigAll(raw);
   const problems: string[] = hist.error ? [`Bad URL parameter: ${hist.error}; Distributions is off.`] : [];
   if (errors.length > 0) {
@@ -495,7 +541,9 @@ function startConfig(): { cfg: RunConfig; pins: RunConfig[]; hist: boolean; erro
     }
     if (bad.length > 0) problems.push(`Not pinned: ${bad.join('; ')}.`);
   }
-  return { cfg, pins: pinned, hist: hist.on, error: problems.length > 0 ? problems.join(' ') : null, invalid: errors.map((e) => e.field) };
+  const trainRequest = TRAIN_VALUES.find((v) => v === train) ?? null;
+  if (train !== null && trainRequest === null) problems.push(`Bad URL parameter: train must be one of ${TRAIN_VALUES.join(', ')}, got ${quoteValue(train)}; not training.`);
+  return { cfg, pins: pinned, hist: hist.on, train: trainRequest, error: problems.length > 0 ? problems.join(' ') : null, invalid: errors.map((e) => e.field) };
 }
 
 function fillSelect(select: HTMLSelectElement, values: readonly string[], selected: string, titles?: (v: string) => string): void {
@@ -509,9 +557,9 @@ function fillSelect(select: HTMLSelectElement, values: readonly string[], select
 const start = startConfig();
 const form = formFromConfig(start.cfg);
 const panel = new Panel(el.panel, form, {
-  onPreset: (name) => submit({ preset: name, backend: form.backend }, 'debounced'),
-  onEdit: (field: FieldName) => submit(rawFromForm(form, field), 'debounced'),
-  onRun: () => submit(rawFromForm(form, null), 'now'),
+  onPreset: (name) => submit({ preset: name, backend: form.backend }, 'debounced', 'preset'),
+  onEdit: (field: FieldName) => submit(rawFromForm(form, field), 'debounced', field),
+  onRun: () => submit(rawFromForm(form, null), 'now', 'run'),
 });
 
 const distributions = new DistributionsView(byId('distributions', HTMLElement), start.hist, {
@@ -566,6 +614,7 @@ async function measurePhase(): Promise<void> {
   const cfg = panelConfig();
   if (cfg === null) return;
   clearError();
+  training.interrupt('the phase diagram is being measured');
   el.phaseStatus.textContent = 'measuring…';
   setBusy(true);
   const outcome = await session.phase(cfg, resolvePhaseOptions({ grid: el.phaseGrid.value }));
@@ -602,7 +651,7 @@ el.phaseCanvas.addEventListener('click', (e) => {
     ...rawFromForm(form, null), depth: r.depth, width: r.width, batch: r.batch, activation: r.activation, seed: r.seed,
     input: 'gaussian', inputDim: r.width, init: 'normal', mean: 0, std: Math.sqrt(r.sw2[cell.col] / r.width), bias: 0,
     biasStd: Math.sqrt(r.sb2[cell.row]),
-  }, 'now');
+  }, 'now', 'phase');
 });
 el.phaseCanvas.style.cursor = 'pointer';
 el.phaseCanvas.addEventListener('mousemove', (e) => {
@@ -616,6 +665,10 @@ if (start.error) showError(start.error);
 panel.markInvalid(start.invalid);
 // A URL with a mistake stays in the address bar (the user sees the typo) until the user changes a field.
 keepUrl = start.error !== null;
+if (start.train !== null) {
+  const t = start.train;
+  autoTrain = () => (t === '1' ? training.train() : training.compare(t === 'compare' ? 'panel' : 'adam'));
+}
 if (start.pins.length > 0) runAndPin(start.pins, start.cfg);
 else requests.request(start.cfg, 'now');
 setBusy(true);

@@ -9,6 +9,7 @@ import type { ChartInfo, ChartName } from './charts';
 import type { DistributionsState } from './distributions/view';
 import type { GrowthRow } from './growth-view';
 import type { Prediction } from './prediction';
+import type { TrainingHooks } from './training/view';
 
 /** Where the run in progress is: a phase, the layer it reached, and units of work done of total. */
 export interface ProgressState {
@@ -60,6 +61,8 @@ export interface GradscopeState {
   setPrediction(p: Prediction | null): void;
   /** The Distributions section: its switch, what its heatmap and charts show, what is under the cursor; null before it exists. */
   distributions: DistributionsState | null;
+  /** The training section (training/view.ts): its state, runs, curves, heatmaps and actions; null until it is built. */
+  training: TrainingHooks | null;
 }
 
 declare global {
@@ -79,7 +82,7 @@ export function publishState(actions: Pick<GradscopeState, 'cancel' | 'setPredic
       return json.text;
     },
     runs: 0, cancelled: 0, error: null, notice: null, busy: false, progress: null,
-    pinned: [], growth: [], prediction: null, charts: null, link: null, distributions: null, ...actions,
+    pinned: [], growth: [], prediction: null, charts: null, link: null, distributions: null, training: null, ...actions,
   };
   window.gradscope = state;
   return state;
