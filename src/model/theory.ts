@@ -130,7 +130,15 @@ export interface LayerPrediction {
 }
 
 /** The theory of a network: per-layer predictions, or none with the reason. */
-export type Theory = { layers: LayerPrediction[]; note: null } | { layers: null; note: string };
+export type Theory = { layers: LayerPrediction[]; note: string | null } | { layers: null; note: string };
+
+/**
+ * The largest Σ_{l<L} 1/n^[l] for which the band of a batch of different examples is given (module doc, 3, Validity):
+ * beyond it the examples stay correlated at finite width far longer than mean field says and the measured rms of a
+ * batch leaves the band by many σ (He + ReLU, n = 32, L = 1,000, m = 8: dA^[1] measured 1e-21, band 1e-10..1e-4),
+ * so only the mean-field rms is given. With one example (or all examples equal) the band holds at any depth.
+ */
+export const BATCH_BAND_LIMIT = 0.5;
 
 /** A layer's "predicted" in the CLI's JSON: each tensor's prediction, null where there is none, and χ_l. */
 export type PredictedJson = Record<PredictedTensor, Prediction | null> & { chi: number | null };
@@ -146,6 +154,7 @@ export function theoryJson(th: Theory): { predicted: (l: number) => PredictedJso
     return { predicted: () => none, note: th.note };
   }
   const noDwBand = layers.some((p) => p.dW.band === null);
+  if (th.note !== null) return { predicted: (l) => ({ ...layers[l - 1] }), note: th.note };
   return {
     predicted: (l) => {
       const { z, a, dA, dZ, dW, chi } = layers[l - 1];
@@ -760,6 +769,8 @@ export function predict(cfg: RunConfig, batch: Batch): Theory {
     Vb[l] = Gamma[l] ** 2 * VQ[l] + fwdVar + own;
     Eb[l] = Gamma[l] * EQ[l] + fwdMean - own / 2;
   }
+  const inverseWidths = widths.slice(1, L).reduce((t, n) => t + 1 / n, 0);
+  const bandValid = sameExamples || inverseWidths <= BATCH_BAND_LIMIT;
   const layers: LayerPrediction[] = [];
   for (let l = 1; l <= L; l++) {
     const F = fwd[l - 1];
@@ -774,7 +785,14 @@ export function predict(cfg: RunConfig, batch: Batch): Theory {
       chi: chi[l],
     });
   }
-  return { layers, note: null };
+  if (bandValid) return { layers, note: null };
+  const meanField = (p: Prediction): Prediction => prediction(p.log10.rms * 2 * Math.LN10, null, null);
+  return {
+    layers: layers.map((p) => ({ ...p, z: meanField(p.z), a: meanField(p.a), dA: meanField(p.dA), dZ: meanField(p.dZ), dW: meanField(p.dW) })),
+    note: `mean field only, no finite-width median or band: with a batch of ${m} different examples the band holds while `
+      + `Σ 1/n^[l] ≤ ${BATCH_BAND_LIMIT} and this network has ${inverseWidths.toPrecision(3)} (at finite width the examples stay `
+      + 'correlated far longer than mean field says); with --batch 1 (or equal examples) the band holds at any depth',
+  };
 }
 
 /** ln(Σx²/count) of stored values with amplitude log-scale `scale` (true = stored·e^{scale}). */

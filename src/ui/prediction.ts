@@ -79,7 +79,7 @@ export function theoryPredictor(): Predictor {
       th = { layers: null, note: `the theory failed: ${String(e)}` };
     }
     const p: Prediction = th.layers === null ? { layers: [], note: th.note } : {
-      note: THEORY_NOTE,
+      note: th.note === null ? THEORY_NOTE : `${THEORY_NOTE}; ${th.note}`,
       layers: th.layers.map((layer) => {
         const out: Partial<Record<TensorName, PredictedRms>> = {};
         for (const t of PREDICTED_TENSORS) {
