@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import Papa from 'papaparse';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ACTIVATIONS } from '../src/model/network';
+import { SOFTWARE_NOTICE } from '../src/backends/open';
 import { DIGITS_EXAMPLES, FIELDS, MAX_DEPTH, PRESET_NAMES, PRESETS } from '../src/model/config';
 
 interface Outcome { code: number | null; stdout: string; stderr: string }
@@ -38,9 +39,12 @@ function cli(args: readonly string[], via: 'npm' | 'vite-node' = 'vite-node', en
   });
 }
 
-/** Lines of stderr that are not the CLI's own (Dawn prints XDG/Vulkan diagnostics when it loads). */
+/**
+ * The CLI's own lines of stderr (Dawn prints XDG/Vulkan diagnostics when it loads), without the notices that
+ * depend on the machine rather than the input: the software-adapter notice and the kernels measured on it.
+ */
 function cliLines(stderr: string): string[] {
-  return stderr.split('\n').filter((l) => l.startsWith('gradscope:'));
+  return stderr.split('\n').filter((l) => l.startsWith('gradscope:') && !l.includes(SOFTWARE_NOTICE) && !l.startsWith('gradscope: notice: kernels measured'));
 }
 
 function expectClose(got: number, want: number, rtol: number, what: string): void {
@@ -55,6 +59,14 @@ function tableRows(stdout: string): string[][] {
 interface StatsJson { min: number; max: number; count: number; rms: number; std: number }
 interface LayerJson { layer: number; fanIn: number; fanOut: number; z: StatsJson; a: StatsJson; dA: StatsJson; dZ: StatsJson; W: StatsJson; dW: StatsJson }
 interface ResultJson { backend: string; adapter: string; loss: number; config: { depth: number; preset: string }; layers: LayerJson[] }
+
+interface PredictionJson { rms: number; median: number | null; band: [number, number] | null; sigma: number | null }
+type PredictedJson = Record<'z' | 'a' | 'dA' | 'dZ' | 'dW', PredictionJson | null> & { chi: number | null };
+interface TheoryJson extends ResultJson { layers: (LayerJson & { predicted: PredictedJson })[]; theoryNote: string | null }
+interface QuantilesJson { median: number; p10: number; p90: number }
+interface SeedsJson extends ResultJson {
+  seeds: { count: number; seeds: number[]; layers: ({ layer: number } & Record<string, Record<string, QuantilesJson | Record<string, QuantilesJson>>>)[] };
+}
 
 /** Live (non-zombie) processes of process group `pgid`, as "pid stat args" lines. */
 function processGroup(pgid: number): string[] {
@@ -132,7 +144,7 @@ describe('gradscope CLI', () => {
     expect(r.code).toBe(0);
     const help = r.stdout.replace(/\s+/g, ' ');
     for (const spec of Object.values(FIELDS)) expect(help).toContain(`${spec.flag} <`);
-    for (const flag of ['--preset', '--json', '--csv', '--all-layers', '--plan']) expect(help).toContain(flag);
+    for (const flag of ['--preset', '--json', '--csv', '--all-layers', '--plan', '--theory', '--seeds <K>']) expect(help).toContain(flag);
     for (const status of ['130', '143']) expect(help).toContain(status);
     for (const spec of Object.values(FIELDS)) {
       if (spec.values) expect(help).toContain(`one of ${spec.values.join(', ')}`);
@@ -160,6 +172,10 @@ describe('gradscope CLI', () => {
     { args: ['--init', 'xavier'], flag: '--init', allowed: ['did you mean xavier_normal or xavier_uniform?'] },
     { args: ['--depth', '30', '50'], flag: '--depth', allowed: ['stray argument "50"', '"30" was read'] },
     { args: ['--plan', '--csv', join(dir, 'plan.csv')], flag: '--csv', allowed: ['--plan', '--json FILE writes the plan'] },
+    { args: ['--seeds', '0'], flag: '--seeds', allowed: ['1..1000', '"0"'] },
+    { args: ['--seeds', 'many'], flag: '--seeds', allowed: ['1..1000'] },
+    { args: ['--seeds'], flag: '--seeds', allowed: ['1..1000'] },
+    { args: ['--plan', '--theory'], flag: '--theory', allowed: ['--plan', 'runs nothing'] },
   ];
   it.each(badInputs)('$args exits 2 with one line naming $flag', async ({ args, flag, allowed }) => {
     const r = await cli(args);
@@ -208,7 +224,7 @@ describe('gradscope CLI', () => {
     expect(left, 'processes left in the group').toEqual([]);
     expect(status).toBe(130);
     expect(ms, 'milliseconds from SIGINT to the exit of npm').toBeLessThan(1000);
-    expect(cliLines(stderr)).toEqual(['gradscope: interrupted (SIGINT): the run was cancelled and no output file was written']);
+    expect(cliLines(stderr)).toEqual(['gradscope: interrupted (SIGINT): the run was cancelled (a step writes no output file; training stops between two steps and reports the steps done)']);
     expect(stdout).toBe('');
     expect(existsSync(file)).toBe(false);
   });
@@ -383,5 +399,79 @@ describe('gradscope CLI', () => {
     expectClose(doc.estimatedStepMs!, timings[0].msPerUnit * 41, 1e-12, 'estimatedStepMs');
     expect(r.stdout).toMatch(/^estimated step time: [\d.]+ m?s \([\d.]+ ms per unit × 41 units = 2L \+ 1, measured /m);
     expect(r.stdout).not.toContain('no measurement');
+  });
+
+  it('--theory: a linear network with normal(0, σ) weights on x = ones: rms(a^[l]) = (σ²n)^(l/2), rms(dA^[l]) = (σ²n)^((L−l)/2)/m, χ = σ²n', async () => {
+    // Mean field of a linear network (Poole et al. 2016's length map with φ = identity): E[z^[l]²] = n·σ²·E[a^[l-1]²],
+    // rms(x) = 1; backward with loss sum: dA^[L] = 1/m, E[dA^[l-1]²] = n·σ²·E[dA^[l]²]. The examples are identical, so
+    // dW has a band too and there is no theoryNote.
+    const sigma = 0.3, n = 16, L = 6, m = 3;
+    const file = join(dir, 'theory.json');
+    const r = await cli(['--input', 'ones', '--input-dim', String(n), '--width', String(n), '--output-dim', String(n), '--depth', String(L),
+      '--batch', String(m), '--activation', 'identity', '--init', 'normal', '--mean', '0', '--std', String(sigma), '--loss', 'sum',
+      '--backend', 'cpu', '--theory', '--json', file]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('theory: mean field');
+    const doc = JSON.parse(readFileSync(file, 'utf8')) as TheoryJson;
+    expect(doc.theoryNote).toBeNull();
+    const g = sigma * sigma * n;
+    for (const layer of doc.layers) {
+      const l = layer.layer, p = layer.predicted;
+      expectClose(p.a!.rms, g ** (l / 2), 1e-12, `predicted a^[${l}]`);
+      expectClose(p.z!.rms, g ** (l / 2), 1e-12, `predicted z^[${l}]`);
+      expectClose(p.dA!.rms, g ** ((L - l) / 2) / m, 1e-12, `predicted dA^[${l}]`);
+      expectClose(p.chi!, g, 1e-12, `χ_${l}`);
+      for (const t of ['z', 'a', 'dA', 'dZ', 'dW'] as const) {
+        const x = p[t]!;
+        expect(x.band, `${t}^[${l}] band`).not.toBeNull();
+        expect(x.band![0]).toBeLessThanOrEqual(x.median!);
+        expect(x.median!).toBeLessThanOrEqual(x.band![1]);
+        // The measurement is within 4σ of the median (the band is ±2σ; 4σ fails by chance with probability 6e-5).
+        const dev = Math.abs(Math.log(layer[t].rms / x.median!));
+        expect(dev, `${t}^[${l}]: measured ${layer[t].rms}, median ${x.median}, σ ${x.sigma}`).toBeLessThanOrEqual(4 * x.sigma! + 1e-9);
+      }
+    }
+  });
+
+  it('--theory with zeros: "predicted" is null for every tensor and "theoryNote" says why', async () => {
+    const file = join(dir, 'theory-zeros.json');
+    const r = await cli(['--preset', 'seed-vanish', '--depth', '4', '--init', 'zeros', '--backend', 'cpu', '--theory', '--json', file]);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(readFileSync(file, 'utf8')) as TheoryJson;
+    expect(doc.theoryNote).toMatch(/zeros.*mean-field theory of random weights does not apply/);
+    for (const layer of doc.layers) expect(layer.predicted).toEqual({ z: null, a: null, dA: null, dZ: null, dW: null, chi: null });
+    expect(r.stdout).toContain('no prediction: init zeros');
+  });
+
+  it('--seeds 4: the quantiles over seeds s..s+3, ordered, the median within [p10, p90]; the rest of the document is seed s\'s', async () => {
+    const file = join(dir, 'seeds.json'), single = join(dir, 'seed-7.json');
+    const args = ['--depth', '3', '--width', '24', '--input', 'gaussian', '--input-dim', '8', '--output-dim', '4', '--batch', '5', '--loss', 'sum', '--backend', 'cpu'];
+    const [r, r1] = await Promise.all([cli([...args, '--seed', '7', '--seeds', '4', '--json', file]), cli([...args, '--seed', '7', '--json', single])]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r1.code, r1.stderr).toBe(0);
+    expect(r.stdout).toContain('seeds: 4 runs (seeds 7..10)');
+    const doc = JSON.parse(readFileSync(file, 'utf8')) as SeedsJson;
+    expect(doc.seeds.count).toBe(4);
+    expect(doc.seeds.seeds).toEqual([7, 8, 9, 10]);
+    expect(doc.seeds.layers).toHaveLength(3);
+    let checked = 0;
+    for (const layer of doc.seeds.layers) {
+      for (const t of ['z', 'a', 'dA', 'dZ', 'W', 'dW']) {
+        const { log10, ...stats } = layer[t];
+        for (const [stat, q] of [...Object.entries(stats), ...Object.entries(log10 as Record<string, QuantilesJson>)] as [string, QuantilesJson][]) {
+          expect(q.p10, `${t}^[${layer.layer}].${stat}`).toBeLessThanOrEqual(q.median);
+          expect(q.median, `${t}^[${layer.layer}].${stat}`).toBeLessThanOrEqual(q.p90);
+          checked++;
+        }
+        const count = layer[t].count as QuantilesJson; // the same in every run
+        expect(count).toEqual({ median: count.median, p10: count.median, p90: count.median });
+      }
+    }
+    expect(checked).toBe(3 * 6 * 13);
+    // The rms of W^[l] varies over seeds (4 draws), and its quantiles are not all equal.
+    const wRms = doc.seeds.layers[0].W.rms as QuantilesJson;
+    expect(wRms.p10).toBeLessThan(wRms.p90);
+    // The per-layer statistics are those of the first seed, as a run with --seed 7 alone.
+    expect(doc.layers).toEqual((JSON.parse(readFileSync(single, 'utf8')) as ResultJson).layers);
   });
 });

@@ -25,7 +25,7 @@ function configError(raw: RawConfig): ConfigError {
 const BASE: RawConfig = { input: 'gaussian', loss: 'sum' };
 
 const FIELD_NAMES = Object.keys(FIELDS) as FieldName[];
-const NUMERIC = FIELD_NAMES.filter((f) => FIELDS[f].kind !== 'enum');
+const NUMERIC = FIELD_NAMES.filter((f) => FIELDS[f].kind !== 'enum' && FIELDS[f].kind !== 'widths');
 const ENUMS = FIELD_NAMES.filter((f) => FIELDS[f].kind === 'enum');
 
 describe('defaults', () => {
@@ -86,8 +86,9 @@ describe('presets', () => {
 describe('every field of FIELDS', () => {
   it.each(NUMERIC)('%s accepts its boundary values, as numbers and as strings', (field) => {
     const { min, max } = FIELDS[field];
+    const base = field === 'steps' ? { input: 'digits' } : BASE; // training learns the digits' labels
     for (const v of [min!, max!, String(min), ` ${max} `]) {
-      expect(resolveConfig({ ...BASE, [field]: v })[field]).toBe(Number(v));
+      expect(resolveConfig({ ...base, [field]: v })[field]).toBe(Number(v));
     }
   });
 
@@ -290,5 +291,26 @@ describe('names are looked up in their own lists only; errors quote at most 80 c
     expect(didYouMean('activation', 'rleu', ['identity', 'relu', 'tanh'])).toBe(' (did you mean relu?)');
     expect(didYouMean('activation', 'sigmoid', ['identity', 'relu', 'tanh'])).toBe('');
     expect(didYouMean('preset', 'relu_he', PRESET_NAMES)).toBe(' (did you mean relu-he?)');
+  });
+});
+
+describe('widths: every n^[0..L] as a list', () => {
+  it('decides depth, inputDim, outputDim and width; a bad entry is named with its position', () => {
+    const cfg = resolveConfig({ widths: '64,256,256,32,10', input: 'digits' });
+    expect(widthsOf(cfg)).toEqual([64, 256, 256, 32, 10]);
+    expect([cfg.depth, cfg.inputDim, cfg.outputDim, cfg.width]).toEqual([4, 64, 10, 256]);
+    expect(() => resolveConfig({ widths: '64,256,0,10' })).toThrow(/entry 2 \(n\^\[2\]\) must be an integer in 1\.\.65536, got "0"/);
+    expect(() => resolveConfig({ widths: '64' })).toThrow(/widths \(--widths\): must be a list/);
+    expect(() => resolveConfig({ widths: '8,16,4', depth: 5, input: 'gaussian', loss: 'sum' })).toThrow(/decides --depth/);
+    // digits still needs n^[0] = 64 and, with softmax-xent, n^[L] = 10.
+    expect(() => resolveConfig({ widths: '32,16,10', input: 'digits' })).toThrow(/inputDim/);
+  });
+
+  it('a preset\'s list yields to the scalar flags; the hourglass preset has fan-in ≠ fan-out', () => {
+    const h = resolveConfig({ preset: 'hourglass' });
+    expect(widthsOf(h)).toEqual([64, 256, 256, 16, 16, 256, 256, 10]);
+    const deeper = resolveConfig({ preset: 'hourglass', depth: 12 });
+    expect(deeper.widths).toBeNull();
+    expect(widthsOf(deeper)).toHaveLength(13);
   });
 });

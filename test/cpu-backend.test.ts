@@ -288,9 +288,9 @@ describe('LimitError', () => {
     const before = await backend.step();
     const tensorsBefore = await backend.readTensors();
 
-    // tensorElements counts what a step really holds: on the small network, the tensors the backend kept.
+    // tensorElements counts what a step really holds: on the small network, the tensors the backend kept, and b.
     const held = [tensorsBefore.z, tensorsBefore.a, tensorsBefore.dA, tensorsBefore.dZ, tensorsBefore.dW, tensorsBefore.db, tensorsBefore.W]
-      .flat().reduce((s, t) => s + t.length, 0);
+      .flat().reduce((s, t) => s + t.length, 0) + (await backend.readWeights()).b.reduce((s, b) => s + b.length, 0);
     expect(tensorElements(small.shape.widths, small.shape.m)).toBe(held);
 
     const widths = [64, ...new Array<number>(99_999).fill(4096), 10];
@@ -317,10 +317,10 @@ describe('LimitError', () => {
   });
 
   it('a network just within CPU_MAX_ELEMENTS is accepted by the plan (checked from the shape only)', () => {
-    // widths [1, n], m = 1, every tensor kept: x (1) + z, a (2n) + W (n) + dA, dZ (2n) + dW (n) + db (n) = 1 + 7n.
-    const n = Math.floor((CPU_MAX_ELEMENTS - 1) / 7);
+    // widths [1, n], m = 1, every tensor kept: x (1) + z, a (2n) + W, b (2n) + dA, dZ (2n) + dW (n) + db (n) = 1 + 8n.
+    const n = Math.floor((CPU_MAX_ELEMENTS - 1) / 8);
     const backend = new CpuBackend();
-    expect(backend.plan(hugeProblem({ widths: [1, n], m: 1, activation: 'identity', loss: 'sum' }).shape, MEMORY).totalBytes).toBe((1 + 7 * n) * 8);
+    expect(backend.plan(hugeProblem({ widths: [1, n], m: 1, activation: 'identity', loss: 'sum' }).shape, MEMORY).totalBytes).toBe((1 + 8 * n) * 8);
     expect(() => backend.plan(hugeProblem({ widths: [1, n + 1], m: 1, activation: 'identity', loss: 'sum' }).shape, MEMORY)).toThrow(LimitError);
   });
 });

@@ -31,6 +31,9 @@ const CASES: RawConfig[] = [
   { activation: 'tanh', depth: 12, width: 65, input: 'digits', batch: 33, init: 'xavier_normal', loss: 'softmax-xent' },
   { activation: 'relu', depth: 12, width: 17, input: 'digits', batch: 65, init: 'kaiming_uniform', loss: 'mse' },
   { activation: 'tanh', depth: 5, width: 127, input: 'gaussian', inputDim: 3, outputDim: 1, batch: 3, init: 'orthogonal', gain: 5 / 3, loss: 'sum' },
+  // Per-layer widths (fan-in ≠ fan-out): the hourglass preset's shape, Glorot's 2/(fan_in + fan_out).
+  { preset: 'hourglass', batch: 17 },
+  { widths: '5,33,3,65,2', input: 'gaussian', batch: 9, activation: 'relu', init: 'lecun_uniform', loss: 'mse' },
 ];
 
 describe('WebGPU network vs float64 CPU reference', () => {
@@ -214,5 +217,37 @@ describe('a lost device', () => {
     const r = await runStep(cfg, fresh);
     expect(r.layers[99].a.mean).toBe(0.5 ** 100);
     fresh.destroy();
+  });
+});
+
+describe('one statistics readback per step', () => {
+  it('mapAsync is called once per step: single steps with several statistics groups and histograms, and training steps', async () => {
+    const gpu = await gpuBackend();
+    let maps = 0;
+    // Count every mapAsync of every buffer (Dawn's GPUBuffer prototype), then restore it.
+    const probe = gpu.device.createBuffer({ size: 4, usage: GPUBufferUsage.MAP_READ });
+    const proto = Object.getPrototypeOf(probe) as { mapAsync: GPUBuffer['mapAsync'] };
+    probe.destroy();
+    const original = proto.mapAsync;
+    proto.mapAsync = function (this: GPUBuffer, ...args: Parameters<GPUBuffer['mapAsync']>) {
+      maps++;
+      return original.apply(this, args);
+    };
+    try {
+      // Checkpoints every ⌈√10⌉ = 4 layers: statistics in groups of at most 4 layers, forward and backward.
+      const deep = resolveConfig({ input: 'gaussian', depth: 10, width: 7, inputDim: 5, outputDim: 3, batch: 5, loss: 'mse', seed: SEED });
+      await gpu.setProblem(makeProblem(deep, { histograms: true, checkpoint: 'always' }));
+      expect(gpu.loaded!.plan.G).toBeLessThan(10);
+      maps = 0;
+      for (let i = 0; i < 3; i++) await gpu.step();
+      expect(maps).toBe(3);
+      const train = resolveConfig({ preset: 'train-compare', depth: 4, width: 23, batch: 17, steps: 5, seed: SEED });
+      await gpu.setProblem(makeProblem(train));
+      maps = 0;
+      for (let i = 0; i < 5; i++) await gpu.step({}, { update: true });
+      expect(maps).toBe(5);
+    } finally {
+      proto.mapAsync = original;
+    }
   });
 });

@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { allowedValues, DEFAULT_CONFIG, DEFAULT_GAIN, FIELDS, MAX_QUOTED, PRESETS, PRESET_NAMES, quoteValue, type FieldName, type RawConfig } from '../model/config';
+import { MAX_SEEDS } from './seeds';
 
 /** What the user asked for: the raw config fields (strings as typed) and the outputs. */
 export interface CliArgs {
@@ -18,6 +19,21 @@ export interface CliArgs {
   allLayers: boolean;
   /** --plan: print the memory plan and an estimated step time, and run nothing. */
   plan: boolean;
+  /** --jsonl FILE (training): one JSON line per evaluation, written as the run goes; or null. */
+  jsonl: string | null;
+  /** --histograms: histograms of every tensor, dead and saturated units (JSON, table). */
+  histograms: boolean;
+  /** --histograms-csv FILE: the histograms as CSV rows (implies --histograms); or null. */
+  histogramsCsv: string | null;
+  /**
+   * --export-torch DIR: write the experiment as a PyTorch script with gradscope's weights and batch into DIR
+   * (cli/export-torch.ts), or null. Without --json or --csv nothing runs after the export.
+   */
+  exportTorch: string | null;
+  /** --theory: add the mean-field prediction and its finite-width band to each layer (model/theory.ts). */
+  theory: boolean;
+  /** --seeds K: run K seeds (seed, seed + 1, …) and summarise every statistic by its median and 10%/90% quantiles; null if not given. */
+  seeds: number | null;
 }
 
 /** The outcome of parsing: a run, or the help text (for --help). */
@@ -50,7 +66,17 @@ const FIELD_HELP: Readonly<Record<FieldName, { arg: string; text: string }>> = {
   seed: { arg: 'k', text: 'seed of the weights and the batch' },
   backend: { arg: 'name', text: 'webgpu (Dawn in Node) falls back to cpu, with a notice, where WebGPU is missing' },
   range: { arg: 'name', text: 'float32 computes as a float32 network would; extended carries a power-of-two scale per tensor, so magnitudes beyond float32 (1.5^10000) are represented' },
+  widths: { arg: 'n0,…,nL', text: 'every width n^[0..L] (as TensorFlow Playground\'s networkShape), e.g. 64,256,256,16,16,256,256,10: fan-in and fan-out then differ, so Glorot, LeCun and He differ; decides --depth, --input-dim, --output-dim' },
   memory: { arg: 'MiB', text: 'device memory budget; activations are recomputed from checkpoints every ~√L layers when they do not fit, and a network that still does not fit is refused' },
+  steps: { arg: 'N', text: 'train N steps on the digits (split once, seeded and stratified, into 1,437 train / 360 test; a minibatch of m per step); 0 = one step, no update' },
+  lr: { arg: 'eta', text: 'learning rate η' },
+  optimizer: { arg: 'name', text: 'sgd, momentum (SGD with momentum μ) or adam, with torch.optim\'s formulas' },
+  momentum: { arg: 'mu', text: 'momentum μ of --optimizer momentum' },
+  beta1: { arg: 'b1', text: 'β₁ of adam' },
+  beta2: { arg: 'b2', text: 'β₂ of adam' },
+  eps: { arg: 'e', text: 'ε of adam' },
+  weightDecay: { arg: 'lambda', text: 'L2 weight decay λ, added to the gradient of W and b (torch.optim\'s weight_decay)' },
+  evalEvery: { arg: 'K', text: 'measure loss and accuracy on the whole train and test parts every K steps (and at 0 and the last step)' },
 };
 
 const FIELD_NAMES = Object.keys(FIELDS) as FieldName[];
@@ -91,10 +117,28 @@ export function buildProgram(): Command {
   }
   program.addOption(new Option('--json <file>', 'write the result as JSON (the stable format documented in README, "JSON output")'));
   program.addOption(new Option('--csv <file>', 'write one CSV row per (layer, tensor): layer,fanIn,fanOut,tensor,count,mean,std,rms,l2,min,max,zeroFraction,nanCount,infCount'));
+  program.addOption(new Option('--jsonl <file>', 'training (--steps N): one JSON line per evaluation, appended as the run goes: '
+    + '{"step","train":{"loss","accuracy"},"test":{"loss","accuracy"},"elapsedMs"}'));
+  program.addOption(new Option('--histograms', 'also histograms of every tensor (by power of two with signs and 0, subnormal, ∞, NaN '
+    + 'apart; 64 linear bins over [min, max]) and the dead (all 0) and saturated (all |a| > 0.99) units of every layer: in the table, '
+    + 'and in --json as "histograms"'));
+  program.addOption(new Option('--histograms-csv <file>', 'write the histograms as CSV rows layer,tensor,binning,bin,low,high,count '
+    + '(implies --histograms)'));
   program.addOption(new Option('--all-layers', 'print every layer (by default, for L > 60 only the first and last 20)'));
   program.addOption(new Option('--plan', 'print the memory plan (bytes per kind of tensor, total against --memory, checkpoints, '
     + 'dispatches) and the step time estimated from the last run on this adapter, and run nothing; with --json FILE '
     + 'it writes { plan, estimatedStepMs }'));
+  program.addOption(new Option('--export-torch <dir>', 'write the experiment as a PyTorch script (torch and numpy only) into '
+    + 'DIR, created if missing: experiment.py, manifest.json and the exact float32 weights and batch (W<l>.bin, b<l>.bin, '
+    + 'x.bin, y.bin, labels.bin); `python3 DIR/experiment.py --same-numbers` reruns these numbers, without it fresh '
+    + 'torch.nn.init weights, `torchrun … --seeds 0-1023` many seeds. Nothing runs here unless --json or --csv is given '
+    + '(then the run follows the export)'));
+  program.addOption(new Option('--theory', 'add to each layer the mean-field prediction (Poole et al. 2016, Schoenholz et al. 2017) of the '
+    + 'rms of z, a, dA, dZ, dW, with the finite-width median and ±2σ band (Hanin & Rolnick 2018) over seeds; with --json '
+    + 'FILE each layer gets "predicted" (and the document a "theoryNote" where something is not predicted)'));
+  program.addOption(new Option('--seeds <K>', `run the network with K seeds (--seed, --seed + 1, …) and summarise every statistic by its `
+    + `median and 10% and 90% quantiles over them (with --json FILE: "seeds"; the table and the other fields are the first seed's); `
+    + `an integer in 1..${MAX_SEEDS}`));
   program.addHelpText('after', `\nPresets (their flags, applied over the defaults; the flags given override them):\n${PRESET_NAMES.map(presetSummary).join('\n')}\n`
     + '\nA progress bar is shown on stderr when it is a terminal. Ctrl+C (SIGINT) or SIGTERM cancels the run; no output '
     + 'file is written then.\n'
@@ -114,14 +158,16 @@ function explain(message: string): string {
   const name = FIELD_NAMES.find((n) => new RegExp(`'${FIELDS[n].flag}[ '=]`).test(line));
   if (name) return `${line}; ${FIELDS[name].flag} takes ${allowedValues(name)}`;
   if (/'--preset[ ']/.test(line)) return `${line}; --preset takes ${PRESET_NAMES.join('|')}|custom`;
-  if (/'--(json|csv)[ ']/.test(line)) return `${line}; it takes a file path`;
+  if (/'--(json|jsonl|csv|histograms-csv)[ ']/.test(line)) return `${line}; it takes a file path`;
+  if (/'--export-torch[ ']/.test(line)) return `${line}; it takes a folder path`;
+  if (/'--seeds[ ']/.test(line)) return `${line}; --seeds takes an integer in 1..${MAX_SEEDS}`;
   return `${line} (gradscope --help lists the flags and their allowed values)`;
 }
 
 /** The flags that take no value. */
-const SWITCHES: readonly string[] = ['--all-layers', '--plan'];
+const SWITCHES: readonly string[] = ['--all-layers', '--plan', '--histograms', '--theory'];
 
-/** Every long flag the CLI knows: --preset, the config fields', --json, --csv, --all-layers, --plan. */
+/** Every long flag the CLI knows: --preset, the config fields', the outputs and the switches (the program's options). */
 function knownFlags(program: Command): string[] {
   return program.options.map((o) => o.long).filter((f): f is string => f !== undefined && f !== '--help');
 }
@@ -179,6 +225,13 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
   if (opts.plan === true && opts.csv !== undefined) {
     throw new UsageError('--csv cannot be used with --plan: a plan has no per-layer rows (--json FILE writes the plan)');
   }
+  if (opts.plan === true && opts.exportTorch !== undefined) {
+    throw new UsageError('--export-torch cannot be used with --plan: --plan runs nothing and --export-torch writes a script (give one or the other)');
+  }
+  for (const flag of ['theory', 'seeds'] as const) {
+    if (opts.plan === true && opts[flag] !== undefined) throw new UsageError(`--${flag} cannot be used with --plan: a plan runs nothing`);
+  }
+  const seeds = parseSeeds(opts.seeds);
   const raw: RawConfig = {};
   if (opts.preset !== undefined) raw.preset = opts.preset;
   for (const option of program.options) {
@@ -192,8 +245,23 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
       raw,
       json: typeof opts.json === 'string' ? opts.json : null,
       csv: typeof opts.csv === 'string' ? opts.csv : null,
+      jsonl: typeof opts.jsonl === 'string' ? opts.jsonl : null,
+      histograms: opts.histograms === true || typeof opts.histogramsCsv === 'string',
+      histogramsCsv: typeof opts.histogramsCsv === 'string' ? opts.histogramsCsv : null,
       allLayers: opts.allLayers === true,
       plan: opts.plan === true,
+      exportTorch: typeof opts.exportTorch === 'string' ? opts.exportTorch : null,
+      theory: opts.theory === true,
+      seeds,
     },
   };
+}
+
+/** The value of --seeds: an integer in 1..MAX_SEEDS, or null if not given. @throws UsageError otherwise. */
+function parseSeeds(raw: string | boolean | undefined): number | null {
+  if (raw === undefined) return null;
+  const text = String(raw).trim();
+  const k = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(k >= 1 && k <= MAX_SEEDS)) throw new UsageError(`--seeds takes an integer in 1..${MAX_SEEDS}, got ${quoteValue(raw)}`);
+  return k;
 }

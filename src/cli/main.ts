@@ -1,23 +1,33 @@
 /**
  * gradscope's command line: `npm run cli -- [flags]` (`--help` lists them). Parses the flags and hands the run to
  * a Session (which owns the backend); prints the per-layer table and writes --json / --csv, or with --plan prints
- * the memory plan and runs nothing. A progress bar goes to stderr when it is a terminal.
+ * the memory plan and runs nothing; with --export-torch DIR it writes the experiment as a PyTorch script
+ * (export-torch.ts) and runs nothing more unless --json or --csv asks for the run too. --theory adds the mean-field
+ * prediction and its band (model/theory.ts); --seeds K runs K seeds one after another and adds their quantiles
+ * (cli/seeds.ts); --steps N trains (session/train.ts). A progress bar goes to stderr when it is a terminal.
  * Exit status: 0 success; 2 bad input (usage, ConfigError, LimitError, output file), one line on stderr;
  * 1 any other error, one line on stderr; 130 / 143 when SIGINT / SIGTERM cancelled the run (see signals.ts).
  */
 import { LimitError, type Backend, type MemorySummary } from '../backends/backend';
 import type { OpenedBackend } from '../backends/open';
 import { ConfigError, FIELDS, resolveConfig, type BackendName, type RunConfig } from '../model/config';
+import { histogramsCsv, toCsv } from '../model/csv';
 import { INIT_PARAMS, unusedInitParams } from '../model/init';
-import { toJson, type RunResult } from '../model/result';
+import { toJson, type JsonExtras, type RunResult } from '../model/result';
+import { predict, theoryJson, type Theory } from '../model/theory';
+import { makeBatch, shapeOf } from '../session/problem';
 import { Session } from '../session/session';
 import { parseArgs, UsageError, type CliArgs } from './args';
-import { toCsv } from './csv';
-import { checkOutputPath, OutputError, writeOutput } from './output';
+import { appendOutput, checkOutputPath, OutputError, writeOutput } from './output';
+import { evaluationLine, trainingJson } from '../session/training-json';
+import { formatTraining, trainingCsv } from './training-table';
+import { exportTorch, formatExport } from './export-torch';
 import { estimateStepMs, formatBytes, formatPlan, planJson } from './plan';
 import { progressView, type ProgressView } from './progress';
 import { onStopSignals, STOP_SIGNALS } from './signals';
-import { formatReport } from './table';
+import { seedList, summariseSeeds, type SeedsSummary } from './seeds';
+import { formatReport, formatSeeds, formatTheory } from './table';
+import { fileStore, kernelsPath } from './kernel-store';
 import { recordTiming, timingOf, timingsPath } from './timings';
 
 const EXIT_OK = 0;
@@ -48,7 +58,7 @@ async function open(name: BackendName): Promise<OpenedBackend> {
   const { openBackend } = await import('../backends/open');
   const { nodeGpu } = await import('../backends/webgpu/node-gpu');
   const { gpu, reason } = name === 'webgpu' ? await nodeGpu() : { gpu: null, reason: null };
-  return openBackend(name, gpu, reason ?? undefined);
+  return openBackend(name, gpu, reason ?? undefined, fileStore(kernelsPath(process.env)));
 }
 
 /** The flags as a config, with a notice for init flags the chosen init does not read. @throws on bad input. */
@@ -65,6 +75,18 @@ function configOf(argv: readonly string[]): { args: CliArgs; cfg: RunConfig } | 
   }
   if (args.json !== null) checkOutputPath('--json', args.json);
   if (args.csv !== null) checkOutputPath('--csv', args.csv);
+  if (args.histogramsCsv !== null) checkOutputPath('--histograms-csv', args.histogramsCsv);
+  if (args.histograms && cfg.steps > 0) {
+    throw new UsageError('--histograms and --histograms-csv describe one step: leave out --steps (training records rms(a) and rms(dW) of every layer at every step in --json)');
+  }
+  if (args.jsonl !== null) {
+    if (cfg.steps === 0) throw new UsageError('--jsonl writes a training run\'s evaluations: it needs --steps N (N ≥ 1)');
+    checkOutputPath('--jsonl', args.jsonl);
+  }
+  const training = (['lr', 'optimizer', 'momentum', 'beta1', 'beta2', 'eps', 'weightDecay', 'evalEvery'] as const).filter((f) => args.raw[f] !== undefined);
+  if (cfg.steps === 0 && training.length > 0) {
+    process.stderr.write(`gradscope: notice: ${training.map((f) => FIELDS[f].flag).join(', ')} not used without --steps N (one step, no training)\n`);
+  }
   return { args, cfg };
 }
 
@@ -74,11 +96,33 @@ function measuredMsPerUnit(backend: Backend | null): number | null {
   return ms !== null && Number.isFinite(ms) && ms > 0 ? ms : null;
 }
 
-/** Print the table, then write each output file; a failed file does not stop the others. */
-function report(result: RunResult, args: CliArgs): number {
-  process.stdout.write(formatReport(result, { allLayers: args.allLayers }));
+/** What a run adds to the first seed's result: the theory (--theory) and the quantiles over the seeds (--seeds). */
+interface Additions {
+  theory: Theory | null;
+  seeds: SeedsSummary | null;
+}
+
+/** The JSON document's extra fields: each layer's "predicted" and "theoryNote" (--theory), and "seeds" (--seeds). */
+function jsonExtras({ theory, seeds }: Additions): JsonExtras {
+  const extras: JsonExtras = { top: {} };
+  if (theory !== null) {
+    const { predicted, note } = theoryJson(theory);
+    extras.layer = (l) => ({ predicted: predicted(l) });
+    extras.top = { theoryNote: note };
+  }
+  if (seeds !== null) extras.top = { ...extras.top, seeds };
+  return extras;
+}
+
+/** Print the tables, then write each output file; a failed file does not stop the others. */
+function report(result: RunResult, args: CliArgs, additions: Additions): number {
+  const opts = { allLayers: args.allLayers };
+  process.stdout.write(formatReport(result, opts));
+  if (additions.theory !== null) process.stdout.write(formatTheory(result, additions.theory, opts));
+  if (additions.seeds !== null) process.stdout.write(formatSeeds(additions.seeds, opts));
   let status = EXIT_OK;
-  const outputs = [['--json', args.json, () => toJson(result)], ['--csv', args.csv, () => toCsv(result)]] as const;
+  const outputs = [['--json', args.json, () => toJson(result, jsonExtras(additions))], ['--csv', args.csv, () => toCsv(result)],
+    ['--histograms-csv', args.histogramsCsv, () => histogramsCsv(result)]] as const;
   for (const [flag, path, text] of outputs) {
     if (path === null) continue;
     try { writeOutput(flag, path, text()); } catch (e) { status = fail(e); }
@@ -93,7 +137,7 @@ function report(result: RunResult, args: CliArgs): number {
 async function showPlan(session: Session, opened: { backend: Backend | null }, cfg: RunConfig, args: CliArgs): Promise<number> {
   let summary: MemorySummary | null = null, error: unknown = null;
   try {
-    summary = await session.plan(cfg);
+    summary = await session.plan(cfg, { histograms: args.histograms });
   } catch (e) {
     error = e;
   }
@@ -115,22 +159,61 @@ async function showPlan(session: Session, opened: { backend: Backend | null }, c
 }
 
 /**
- * Run `cfg` through the session with a progress bar; on success record the measured speed (WebGPU) for --plan,
- * print the table and write the outputs. @returns the exit status.
+ * Run `cfg` through the session with a progress bar, and with --seeds K the configs of seeds seed + 1, … after it, one
+ * request at a time; on success record the measured speed (WebGPU) for --plan, compute the theory (--theory, for the
+ * first seed's batch), print the tables and write the outputs. @returns the exit status.
  */
 async function run(session: Session, opened: { backend: Backend | null }, cfg: RunConfig, args: CliArgs, bar: ProgressView): Promise<number> {
-  const outcome = await session.request(cfg);
-  bar.stop();
-  const signal = stopSignal();
-  if (signal !== null) return STOP_SIGNALS[signal]; // whatever the outcome, nothing is written after a signal
-  if (outcome.kind === 'failed') return fail(outcome.error);
-  if (outcome.kind === 'cancelled') return fail(new Error('the run was cancelled'));
-  const result = outcome.result;
+  const results: RunResult[] = [];
+  for (const seed of seedList(cfg.seed, args.seeds ?? 1)) {
+    const outcome = await session.request({ ...cfg, seed }, { histograms: args.histograms });
+    bar.stop();
+    const signal = stopSignal();
+    if (signal !== null) return STOP_SIGNALS[signal]; // whatever the outcome, nothing is written after a signal
+    if (outcome.kind === 'failed') return fail(outcome.error);
+    if (outcome.kind === 'cancelled') return fail(new Error('the run was cancelled'));
+    results.push(outcome.result);
+  }
+  const result = results[0];
+  const measured = opened.backend?.kernelReport().filter((k) => k.measured) ?? [];
+  if (measured.length > 0) {
+    process.stderr.write(`gradscope: notice: kernels measured on this adapter (kept in ${kernelsPath(process.env)}): ${measured.map((k) => k.line).join('; ')}\n`);
+  }
   const msPerUnit = result.backend === 'webgpu' ? measuredMsPerUnit(opened.backend) : null;
   if (msPerUnit !== null) {
     recordTiming(timingsPath(process.env), { adapter: result.adapter, msPerUnit, measuredAt: new Date().toISOString() });
   }
-  return report(result, args);
+  const theory = args.theory ? predict(cfg, makeBatch(cfg, shapeOf(cfg))) : null;
+  return report(result, args, { theory, seeds: args.seeds === null ? null : summariseSeeds(results) });
+}
+
+/**
+ * Train `cfg` through the session with a progress bar (steps), appending each evaluation to --jsonl as it is
+ * measured; print the evaluations table and write --json / --csv. After SIGINT/SIGTERM the training stops between
+ * two steps and what was done is still printed and written (then the signal's exit status).
+ * @returns the exit status.
+ */
+async function trainRun(session: Session, cfg: RunConfig, args: CliArgs, bar: ProgressView): Promise<number> {
+  let jsonlError: unknown = null;
+  const appendLine = (line: string) => {
+    if (args.jsonl === null || jsonlError !== null) return;
+    try { appendOutput('--jsonl', args.jsonl, `${line}\n`); } catch (e) { jsonlError = e; }
+  };
+  if (args.jsonl !== null) writeOutput('--jsonl', args.jsonl, '');
+  const outcome = await session.train(cfg, { onEvaluation: (e) => appendLine(evaluationLine(e)) });
+  bar.stop();
+  const signal = stopSignal();
+  if (outcome.kind === 'failed') return fail(outcome.error);
+  if (outcome.kind === 'cancelled') return signal !== null ? STOP_SIGNALS[signal] : fail(new Error('the run was cancelled'));
+  const result = outcome.result;
+  process.stdout.write(formatTraining(result));
+  let status = jsonlError === null ? EXIT_OK : fail(jsonlError);
+  const outputs = [['--json', args.json, () => trainingJson(result)], ['--csv', args.csv, () => trainingCsv(result)]] as const;
+  for (const [flag, path, text] of outputs) {
+    if (path === null) continue;
+    try { writeOutput(flag, path, text()); } catch (e) { status = fail(e); }
+  }
+  return signal !== null ? STOP_SIGNALS[signal] : status;
 }
 
 const bar = progressView(process.stderr);
@@ -160,8 +243,21 @@ async function main(argv: readonly string[]): Promise<number> {
     return EXIT_OK;
   }
   const { args, cfg } = parsed;
+  if (args.exportTorch !== null) {
+    if (cfg.range === 'extended') {
+      process.stderr.write('gradscope: notice: --export-torch: the PyTorch script computes in plain float32 or float64 (its --dtype); '
+        + 'the extended range is not reproduced\n');
+    }
+    try {
+      process.stdout.write(formatExport(exportTorch(cfg, args.exportTorch), args.exportTorch));
+    } catch (e) {
+      return fail(e);
+    }
+    if (args.json === null && args.csv === null) return EXIT_OK; // the export alone: nothing runs
+  }
   try {
-    return args.plan ? await showPlan(session, opened, cfg, args) : await run(session, opened, cfg, args, bar);
+    if (args.plan) return await showPlan(session, opened, cfg, args);
+    return cfg.steps > 0 ? await trainRun(session, cfg, args, bar) : await run(session, opened, cfg, args, bar);
   } finally {
     bar.stop();
     session.close();

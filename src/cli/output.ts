@@ -2,14 +2,14 @@
  * The CLI's output files (--json, --csv): checked before the run, so a bad path fails before any work, and
  * written after it.
  */
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
-/** An output file that cannot be written: names the flag and the path. */
+/** An output file or folder that cannot be written: names the flag, the path and what the flag takes. */
 export class OutputError extends Error {
   override name = 'OutputError';
-  constructor(readonly flag: string, readonly path: string, why: string) {
-    super(`${flag}: cannot write ${JSON.stringify(path)}: ${why}; it takes a file path in an existing folder`);
+  constructor(readonly flag: string, readonly path: string, why: string, takes = 'a file path in an existing folder') {
+    super(`${flag}: cannot write ${JSON.stringify(path)}: ${why}; it takes ${takes}`);
   }
 }
 
@@ -32,6 +32,18 @@ export function checkOutputPath(flag: string, path: string): void {
 export function writeOutput(flag: string, path: string, text: string): void {
   try {
     writeFileSync(path, text);
+  } catch (e) {
+    throw new OutputError(flag, path, (e as Error).message);
+  }
+}
+
+/**
+ * Append `text` to `path` (UTF-8; --jsonl lines as a run goes).
+ * @throws OutputError with the system's reason if the write fails.
+ */
+export function appendOutput(flag: string, path: string, text: string): void {
+  try {
+    appendFileSync(path, text);
   } catch (e) {
     throw new OutputError(flag, path, (e as Error).message);
   }

@@ -20,6 +20,7 @@ const PHASE_WIDTH = 8; // "backward"
 /** The counts and what they count: layers (build, init) or units of the step (2L + 1) with the layer reached. */
 function counts(p: RunProgress): string {
   const step = p.phase === 'forward' || p.phase === 'loss' || p.phase === 'backward' || p.phase === 'stats';
+  if (p.phase === 'train') return `${p.done}/${p.total} steps`;
   if (!step) return `${p.done}/${p.total} layers`;
   return p.phase === 'forward' || p.phase === 'backward' ? `${p.done}/${p.total} (layer ${p.layer})` : `${p.done}/${p.total}`;
 }

@@ -17,7 +17,7 @@ export const FALLBACK_MS = 800;
 
 /** The one line written on a stop signal. */
 export function stopLine(signal: StopSignal): string {
-  return `gradscope: ${signal === 'SIGINT' ? 'interrupted' : 'terminated'} (${signal}): the run was cancelled and no output file was written`;
+  return `gradscope: ${signal === 'SIGINT' ? 'interrupted' : 'terminated'} (${signal}): the run was cancelled (a step writes no output file; training stops between two steps and reports the steps done)`;
 }
 
 /**

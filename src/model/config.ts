@@ -6,6 +6,7 @@ import { closest, distance } from 'fastest-levenshtein';
 import { ACTIVATIONS, type Activation } from './activations';
 import { LOSSES, LOSS_SPECS, type LossName } from './losses';
 import { RANGES, type Range } from './network';
+import { OPTIMIZERS, type OptimizerName, type OptimizerSpec } from './optimizers';
 
 export const INPUTS = ['digits', 'gaussian', 'ones'] as const;
 export type InputName = (typeof INPUTS)[number];
@@ -68,6 +69,35 @@ export interface RunConfig {
   range: Range;
   /** Device memory budget in MiB (2^20 bytes); activations are recomputed from checkpoints when they do not fit. */
   memory: number;
+  /**
+   * Every width n^[0..L] (as TensorFlow Playground's networkShape), or null for depth/width/inputDim/outputDim.
+   * When given it decides them: depth = its length − 1, inputDim = n^[0], outputDim = n^[L], width = n^[1].
+   */
+  widths: number[] | null;
+  /**
+   * Training steps on the digits (0: a single step, no update). Each step draws a minibatch of m from the training
+   * part, runs forward and backward and updates W and b with the optimiser.
+   */
+  steps: number;
+  /** η, learning rate. */
+  lr: number;
+  optimizer: OptimizerName;
+  /** μ of optimizer momentum. */
+  momentum: number;
+  /** β₁, β₂, ε of Adam. */
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** λ, L2 weight decay (added to the gradient, as torch.optim's weight_decay). */
+  weightDecay: number;
+  /** Loss and accuracy of the train and test parts are measured every evalEvery steps (and at 0 and the end). */
+  evalEvery: number;
+}
+
+/** The optimiser of a training config. */
+export function optimizerOf(cfg: RunConfig): OptimizerSpec {
+  const { optimizer, lr, momentum, beta1, beta2, eps, weightDecay } = cfg;
+  return { optimizer, lr, momentum, beta1, beta2, eps, weightDecay };
 }
 
 /** What a user types for a gain of null: the init's default gain. */
@@ -76,7 +106,7 @@ export const DEFAULT_GAIN = 'default';
 /** A field the user can set, with its CLI flag and its allowed values. */
 interface FieldSpec {
   flag: string;
-  kind: 'int' | 'number' | 'nullableNumber' | 'enum';
+  kind: 'int' | 'number' | 'nullableNumber' | 'enum' | 'widths';
   min?: number;
   max?: number;
   values?: readonly string[];
@@ -85,6 +115,9 @@ interface FieldSpec {
 export const MAX_DEPTH = 100_000;
 export const MAX_WIDTH = 65_536;
 export const MAX_BATCH = 65_536;
+export const MAX_STEPS = 1_000_000;
+/** Examples of the digits' training part (1,797 − 360 held out for testing). */
+export const DIGITS_TRAIN = 1437;
 
 export const FIELDS: Readonly<Record<Exclude<keyof RunConfig, 'preset'>, FieldSpec>> = {
   depth: { flag: '--depth', kind: 'int', min: 1, max: MAX_DEPTH },
@@ -108,6 +141,16 @@ export const FIELDS: Readonly<Record<Exclude<keyof RunConfig, 'preset'>, FieldSp
   backend: { flag: '--backend', kind: 'enum', values: BACKENDS },
   range: { flag: '--range', kind: 'enum', values: RANGES },
   memory: { flag: '--memory', kind: 'int', min: 16, max: 1_048_576 },
+  widths: { flag: '--widths', kind: 'widths', min: 1, max: MAX_WIDTH },
+  steps: { flag: '--steps', kind: 'int', min: 0, max: MAX_STEPS },
+  lr: { flag: '--lr', kind: 'number', min: 0, max: 100 },
+  optimizer: { flag: '--optimizer', kind: 'enum', values: OPTIMIZERS },
+  momentum: { flag: '--momentum', kind: 'number', min: 0, max: 1 },
+  beta1: { flag: '--beta1', kind: 'number', min: 0, max: 0.999999 },
+  beta2: { flag: '--beta2', kind: 'number', min: 0, max: 0.999999 },
+  eps: { flag: '--eps', kind: 'number', min: 0, max: 1 },
+  weightDecay: { flag: '--weight-decay', kind: 'number', min: 0, max: 1 },
+  evalEvery: { flag: '--eval-every', kind: 'int', min: 1, max: MAX_STEPS },
 };
 
 export type FieldName = keyof typeof FIELDS;
@@ -195,6 +238,16 @@ export const DEFAULT_CONFIG: RunConfig = {
   backend: 'webgpu',
   range: 'float32',
   memory: 2048,
+  widths: null,
+  steps: 0,
+  lr: 0.01,
+  optimizer: 'sgd',
+  momentum: 0.9,
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-8,
+  weightDecay: 0,
+  evalEvery: 25,
 };
 
 const digits50 = { input: 'digits', depth: 50, width: 128, loss: 'softmax-xent', gain: null } as const;
@@ -209,6 +262,12 @@ export const PRESETS: Readonly<Record<string, Partial<RunConfig>>> = {
   'relu-xavier': { ...digits50, activation: 'relu', init: 'xavier_normal' },
   'tanh-xavier': { ...digits50, activation: 'tanh', init: 'xavier_normal' },
   'tanh-large': { ...digits50, activation: 'tanh', init: 'normal', mean: 0, std: 1 },
+  hourglass: { input: 'digits', widths: [64, 256, 256, 16, 16, 256, 256, 10], activation: 'relu', init: 'xavier_normal', loss: 'softmax-xent', gain: null },
+  // The lecture's experiment: He trains, Glorot stalls, N(0, 1) diverges (compare them in the GUI, or --init).
+  'train-compare': {
+    input: 'digits', depth: 20, width: 64, batch: 64, activation: 'relu', init: 'kaiming_normal', loss: 'softmax-xent', gain: null,
+    steps: 500, optimizer: 'sgd', lr: 0.01, evalEvery: 25,
+  },
   'seed-explode': { ...linearSeed, gain: 1.5 },
   'seed-vanish': { ...linearSeed, gain: 0.5 },
 };
@@ -226,6 +285,7 @@ export function allowedValues(name: FieldName): string {
   if (spec.kind === 'enum') return `one of ${spec.values!.join(', ')}`;
   const range = `${spec.min}..${spec.max}`;
   if (spec.kind === 'int') return `an integer in ${range}`;
+  if (spec.kind === 'widths') return `a list n^[0],…,n^[L] of 2..${MAX_DEPTH + 1} integers in ${range}, comma-separated (e.g. 64,256,32,10), or empty`;
   return `a number in ${range}${spec.kind === 'nullableNumber' ? ` or "${DEFAULT_GAIN}"` : ''}`;
 }
 
@@ -241,6 +301,7 @@ function parseField(name: FieldName, raw: unknown): RunConfig[FieldName] {
     return v as RunConfig[FieldName];
   }
   if (spec.kind === 'nullableNumber' && (raw === null || raw === '' || raw === DEFAULT_GAIN)) return null;
+  if (spec.kind === 'widths') return parseWidths(raw);
   // Only a number or a plain decimal string is a number: Number(null), Number(true), Number([]) would give 0 or 1,
   // and Number('0x10') 16.
   const text = typeof raw === 'string' ? raw.trim() : raw;
@@ -248,6 +309,26 @@ function parseField(name: FieldName, raw: unknown): RunConfig[FieldName] {
   const ok = spec.kind === 'int' ? Number.isInteger(v) : Number.isFinite(v);
   if (!ok || v < spec.min! || v > spec.max!) throw new ConfigError(name, `must be ${allowedValues(name)}`, raw);
   return v;
+}
+
+/**
+ * A list of widths n^[0..L]: an array of numbers or a comma-separated string ("64,256,32,10"); null or empty for none.
+ * @throws ConfigError naming the first bad entry (its position and value) and the allowed values.
+ */
+function parseWidths(raw: unknown): number[] | null {
+  if (raw === null || raw === '' || raw === DEFAULT_GAIN) return null;
+  const entries: unknown[] = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : [raw];
+  if (entries.length < 2 || entries.length > MAX_DEPTH + 1) {
+    throw new ConfigError('widths', `must be ${allowedValues('widths')} (${entries.length} given)`, raw);
+  }
+  return entries.map((e, i) => {
+    const text = typeof e === 'string' ? e.trim() : e;
+    const v = typeof text === 'number' ? text : typeof text === 'string' && /^\d+$/.test(text) ? Number(text) : NaN;
+    if (!Number.isInteger(v) || v < 1 || v > MAX_WIDTH) {
+      throw new ConfigError('widths', `entry ${i} (n^[${i}]) must be an integer in 1..${MAX_WIDTH}`, e);
+    }
+    return v;
+  });
 }
 
 /**
@@ -298,6 +379,20 @@ export function resolveConfigAll(raw: RawConfig): ResolvedConfig {
       errors.push(e);
     }
   }
+  const scalars = (['depth', 'width', 'inputDim', 'outputDim'] as const).filter((f) => explicit.has(f));
+  if (cfg.widths && !explicit.has('widths') && scalars.length > 0) cfg.widths = null; // a preset's list yields to --depth etc.
+  if (cfg.widths && explicit.has('widths')) {
+    const w = cfg.widths;
+    const derived = { depth: w.length - 1, inputDim: w[0], outputDim: w[w.length - 1], width: w.length > 2 ? w[1] : cfg.width };
+    const conflict = scalars.find((f) => cfg[f] !== derived[f] && !(f === 'width' && w.slice(1, -1).includes(cfg.width)));
+    if (conflict) errors.push(new ConfigError('widths', `decides ${FIELDS[conflict].flag} (${derived[conflict]} from the list): give one or the other`, raw.widths));
+  }
+  if (cfg.widths) {
+    // The list decides the shape; the scalar fields follow it (and are shown so).
+    const w = cfg.widths;
+    cfg = { ...cfg, depth: w.length - 1, inputDim: w[0], outputDim: w[w.length - 1], width: w.length > 2 ? w[1] : cfg.width };
+    for (const f of ['depth', 'inputDim', 'outputDim'] as const) explicit.add(f);
+  }
   const base = cfg.preset === 'custom' ? DEFAULT_CONFIG : { ...DEFAULT_CONFIG, ...PRESETS[cfg.preset] };
   const rule = (e: ConfigError, reset: readonly FieldName[]) => {
     errors.push(e);
@@ -320,14 +415,24 @@ export function resolveConfigAll(raw: RawConfig): ResolvedConfig {
     rule(new ConfigError('outputDim', `must be at least ${LOSS_SPECS[cfg.loss].minOutputs} for loss ${cfg.loss} (a softmax over one class is 1, `
       + 'so J = 0 and dŷ = 0 whatever the network does; use loss sum or mse for one output)', cfg.outputDim), ['outputDim', 'loss']);
   }
+  if (cfg.steps > 0) {
+    const training = `for training (--steps ${cfg.steps} > 0)`;
+    if (cfg.input !== 'digits') rule(new ConfigError('input', `must be digits ${training}: the steps learn its labels`, cfg.input), ['input', 'steps']);
+    else if (cfg.loss === 'sum') rule(new ConfigError('loss', `must be softmax-xent or mse ${training}`, cfg.loss), ['loss']);
+    if (cfg.range !== 'float32') rule(new ConfigError('range', `must be float32 ${training} (the extended range is for single steps)`, cfg.range), ['range']);
+    if (cfg.input === 'digits' && cfg.batch > DIGITS_TRAIN) {
+      rule(new ConfigError('batch', `must be an integer in 1..${DIGITS_TRAIN} ${training} (the digits' training part)`, cfg.batch), ['batch']);
+    }
+  }
   if (cfg.init === 'uniform' && !(cfg.low < cfg.high)) {
     rule(new ConfigError('high', `must be greater than low (${cfg.low}) for init uniform`, cfg.high), ['low', 'high']);
   }
   return { cfg, errors };
 }
 
-/** Widths n^[0..L] of a config: n^[0] = inputDim, n^[1..L-1] = width, n^[L] = outputDim. */
+/** Widths n^[0..L] of a config: its widths list, else n^[0] = inputDim, n^[1..L-1] = width, n^[L] = outputDim. */
 export function widthsOf(cfg: RunConfig): number[] {
+  if (cfg.widths) return [...cfg.widths];
   const widths = [cfg.inputDim];
   for (let l = 1; l < cfg.depth; l++) widths.push(cfg.width);
   widths.push(cfg.outputDim);

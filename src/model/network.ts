@@ -15,6 +15,7 @@ import type { Activation } from './activations';
 import type { LossName } from './losses';
 import type { InitName } from './config';
 import type { InitOptions } from './init';
+import type { OptimizerName, OptimizerSpec } from './optimizers';
 
 export { ACTIVATIONS, type Activation } from './activations';
 export { LOSSES, type LossName } from './losses';
@@ -56,6 +57,10 @@ export interface MemoryOptions {
   readonly keepAll: boolean;
   /** Recompute activations from checkpoints: 'auto' only when they do not fit the budget, 'always' (tests). */
   readonly checkpoint: 'auto' | 'always';
+  /** The optimiser whose state (OPTIMIZER_STATE tensors per W^[l] and b^[l]) is planned: training; absent: none. */
+  readonly optimizer?: OptimizerName;
+  /** Histograms of every tensor and the dead / saturated units of every layer, reduced with the statistics. */
+  readonly histograms?: boolean;
 }
 
 /** What the weights and biases are: an initialiser with its parameters and the seed (drawn by each backend). */
@@ -89,10 +94,12 @@ export interface Problem {
   readonly weights: WeightSpec;
   readonly batch: Batch;
   readonly memory: MemoryOptions;
+  /** Training: the optimiser of step(control, { update: true }); memory.optimizer must name the same. */
+  readonly training?: OptimizerSpec;
 }
 
 /** Identity of everything that forces a rebuild (buffers, pipelines) when it changes. */
 export function shapeKey(shape: NetworkShape, memory: MemoryOptions): string {
   return `${shape.widths.join(',')}|m=${shape.m}|${shape.activation}|${shape.loss}|${shape.range}`
-    + `|${memory.budgetBytes}|${memory.keepAll}|${memory.checkpoint}`;
+    + `|${memory.budgetBytes}|${memory.keepAll}|${memory.checkpoint}|${memory.optimizer ?? 'none'}|${memory.histograms === true}`;
 }

@@ -6,6 +6,7 @@ import type { RunConfig } from './config';
 import type { TensorName } from './network';
 import { TENSOR_NAMES } from './network';
 import { hasNonFinite, type Stats } from '../stats/stats';
+import { MAGNITUDE_EDGES, type Histogram } from '../stats/histogram';
 
 /** Statistics of one layer l = 1..L. */
 export interface LayerReport {
@@ -20,6 +21,14 @@ export interface LayerReport {
   dZ: Stats;
   W: Stats;
   dW: Stats;
+  /** With histograms asked (MemoryOptions.histograms): the histograms of each tensor (stats/histogram.ts). */
+  histograms?: Record<TensorName, Histogram>;
+  /**
+   * With histograms asked, hidden layers (l < L): the fraction of units of a^[l] that are ±0 for every example of
+   * the batch (dead ReLUs), and that have |a| > 0.99 for every example (saturated; meaningful for tanh).
+   */
+  deadUnits?: number;
+  saturatedUnits?: number;
 }
 
 /** What a backend returns from one step. */
@@ -80,17 +89,40 @@ export function findFirstAllZero(layers: readonly LayerReport[]): TensorSite | n
   return findFirst(layers, (s, t) => t !== 'W' && s.zeroFraction === 1);
 }
 
-/** JSON form of a number: non-finite numbers become the strings "NaN", "Infinity", "-Infinity". */
-function jsonNumber(_key: string, v: unknown): unknown {
+/** JSON form of a number (a JSON.stringify replacer): non-finite numbers become the strings "NaN", "Infinity", "-Infinity". */
+export function jsonNumber(_key: string, v: unknown): unknown {
   if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
   return v;
 }
 
+/** Optional parts of the JSON document (CLI --theory, --seeds). */
+export interface JsonExtras {
+  /** Fields appended to layer l's object, e.g. { predicted } (--theory). */
+  layer?: (l: number) => Record<string, unknown>;
+  /** Fields appended at the top level after "layers", e.g. { theoryNote } (--theory), { seeds } (--seeds). */
+  top?: Record<string, unknown>;
+}
+
+/**
+ * The histograms part of a run's JSON, or undefined when the run has none:
+ * { magnitudeEdges: [log2 edges], layers: [{ layer, <tensor>: { magnitude: { positive, negative, zero, subnormal, inf,
+ * nan }, shift, linear: { edges, counts } | null } }] }.
+ */
+export function histogramsJson(layers: readonly LayerReport[]): unknown {
+  if (!layers.every((l) => l.histograms)) return undefined;
+  return {
+    magnitudeEdges: MAGNITUDE_EDGES,
+    layers: layers.map((l) => ({ layer: l.layer, ...l.histograms })),
+  };
+}
+
 /**
  * The stable JSON document of a run (format in README "JSON output"):
- * { config, backend, adapter, loss, firstNonFinite, firstAllZero, stepMs, layers: [{layer, fanIn, fanOut, z, a, dA, dZ, W, dW}] }.
+ * { config, backend, adapter, loss, firstNonFinite, firstAllZero, stepMs, layers: [{layer, fanIn, fanOut, z, a, dA, dZ, W, dW,
+ * [deadUnits, saturatedUnits]}], [histograms] } (the bracketed parts with histograms), with the fields of `extras`
+ * appended (each layer's, then the document's).
  */
-export function toJson(r: RunResult): string {
+export function toJson(r: RunResult, extras: JsonExtras = {}): string {
   const doc = {
     config: r.config,
     backend: r.backend,
@@ -102,8 +134,12 @@ export function toJson(r: RunResult): string {
     layers: r.layers.map((l) => {
       const out: Record<string, unknown> = { layer: l.layer, fanIn: l.fanIn, fanOut: l.fanOut };
       for (const t of TENSOR_NAMES) out[t] = l[t];
-      return out;
+      if (l.deadUnits !== undefined) out.deadUnits = l.deadUnits;
+      if (l.saturatedUnits !== undefined) out.saturatedUnits = l.saturatedUnits;
+      return { ...out, ...extras.layer?.(l.layer) };
     }),
+    histograms: histogramsJson(r.layers),
+    ...extras.top,
   };
   return JSON.stringify(doc, jsonNumber, 1);
 }

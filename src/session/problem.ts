@@ -3,7 +3,7 @@
  * the batch and the memory options that every backend runs. The batch is rounded to float32 here, once, so the
  * float64 CPU reference and the float32 GPU engine start from identical inputs.
  */
-import { widthsOf, type RunConfig } from '../model/config';
+import { optimizerOf, widthsOf, type RunConfig } from '../model/config';
 import type { Batch, MemoryOptions, NetworkShape, Problem, WeightSpec } from '../model/network';
 import { createRng } from '../model/rng';
 import { loadDigits } from '../data/digits';
@@ -19,9 +19,12 @@ export function weightsOf(cfg: RunConfig): WeightSpec {
   return { init: cfg.init, options: { gain, mean, std, low, high, value, mode, activation }, seed: cfg.seed, bias: cfg.bias };
 }
 
-/** How a run may use memory: the config's budget (MiB); transient gradients in rings, checkpoints when needed. */
+/**
+ * How a run may use memory: the config's budget (MiB); transient gradients in rings, checkpoints when needed; the
+ * optimiser's state when the config trains (steps > 0).
+ */
 export function memoryOf(cfg: RunConfig, overrides: Partial<MemoryOptions> = {}): MemoryOptions {
-  return { budgetBytes: cfg.memory * 2 ** 20, keepAll: false, checkpoint: 'auto', ...overrides };
+  return { budgetBytes: cfg.memory * 2 ** 20, keepAll: false, checkpoint: 'auto', ...(cfg.steps > 0 ? { optimizer: cfg.optimizer } : {}), ...overrides };
 }
 
 /**
@@ -56,8 +59,12 @@ export function makeBatch(cfg: RunConfig, shape: NetworkShape): Batch {
   return { X, Y, labels };
 }
 
-/** The whole problem of a config (memory options as memoryOf, with `memory` overriding them). */
+/**
+ * The whole problem of a config (memory options as memoryOf, with `memory` overriding them; the optimiser when the
+ * config trains).
+ */
 export function makeProblem(cfg: RunConfig, memory: Partial<MemoryOptions> = {}): Problem {
   const shape = shapeOf(cfg);
-  return { shape, weights: weightsOf(cfg), batch: makeBatch(cfg, shape), memory: memoryOf(cfg, memory) };
+  const training = cfg.steps > 0 ? { training: optimizerOf(cfg) } : {};
+  return { shape, weights: weightsOf(cfg), batch: makeBatch(cfg, shape), memory: memoryOf(cfg, memory), ...training };
 }

@@ -7,8 +7,10 @@
 import { CancelledError, LimitError, type Backend, type MemorySummary, type Progress } from '../backends/backend';
 import type { OpenedBackend } from '../backends/open';
 import type { BackendName, RunConfig } from '../model/config';
+import type { MemoryOptions } from '../model/network';
 import type { RunResult } from '../model/result';
 import { planRun, runStep } from './run';
+import { Trainer, type TrainingEvents, type TrainingResult } from './train';
 
 /** Progress of the run in progress, as the faces show it. */
 export interface RunProgress extends Progress {
@@ -35,7 +37,18 @@ export type Outcome =
   | { kind: 'cancelled' }   // by cancel(), or by a newer request
   | { kind: 'failed'; error: unknown };
 
+/**
+ * The outcome of a training request: the training so far (state done, diverged, or paused when cancel() or a newer
+ * request stopped it between two steps) with its Trainer (to continue a paused one), or why there is none.
+ */
+export type TrainingOutcome =
+  | { kind: 'trained'; result: TrainingResult; trainer: Trainer }
+  | { kind: 'cancelled' }   // before the first evaluation was done
+  | { kind: 'failed'; error: unknown };
+
 export class Session {
+  /** The trainer whose network the backend holds (a paused one can continue), or null. */
+  private resident: Trainer | null = null;
   private opened: { name: BackendName; backend: Promise<Backend> } | null = null;
   private controller: AbortController | null = null;
   private queue: Promise<unknown> = Promise.resolve();
@@ -56,17 +69,19 @@ export class Session {
   /**
    * Run `cfg`: cancels the run in progress (it resolves 'cancelled' at its next segment boundary) and runs this one
    * after it; a request superseded while waiting resolves 'cancelled' without running. Never rejects.
+   * @param memory overrides of the memory options, e.g. { histograms: true }
    */
-  request(cfg: RunConfig): Promise<Outcome> {
+  request(cfg: RunConfig, memory: Partial<MemoryOptions> = {}): Promise<Outcome> {
     const id = ++this.latest;
     this.controller?.abort();
     const controller = new AbortController();
     this.controller = controller;
     const run = this.queue.then(async (): Promise<Outcome> => {
       if (id !== this.latest || controller.signal.aborted) return this.finish(controller, { kind: 'cancelled' });
+      this.resident = null; // the step loads another network
       try {
         const backend = await this.backendFor(cfg.backend);
-        this.events.onPlan?.(cfg, planRun(cfg, backend)); // throws LimitError before anything is built
+        this.events.onPlan?.(cfg, planRun(cfg, backend, memory)); // throws LimitError before anything is built
         let clock = '', start = performance.now();
         const result = await runStep(cfg, backend, {
           signal: controller.signal,
@@ -79,13 +94,68 @@ export class Session {
             const remainingMs = p.done > 0 ? elapsedMs * (p.total - p.done) / p.done : null;
             this.events.onProgress?.({ ...p, config: cfg, elapsedMs, remainingMs });
           },
-        });
+        }, memory);
         return this.finish(controller, { kind: 'done', result });
       } catch (error) {
         if (error instanceof CancelledError) return this.finish(controller, { kind: 'cancelled' });
         // Anything but a refused size may have left the backend unusable (e.g. a lost GPU device): reopen next time.
         if (!(error instanceof LimitError)) this.closeBackend();
         return this.finish(controller, { kind: 'failed', error });
+      }
+    });
+    this.queue = run;
+    return run;
+  }
+
+  /**
+   * Train `cfg` (cfg.steps > 0), or continue `paused` (a trainer a 'trained' outcome returned in state 'paused', whose
+   * network the backend still holds: no other request ran since). Queued like {@link request}: it cancels the run in
+   * progress; cancel() stops it between two steps, with the training so far. Progress: phase 'build'/'init' while
+   * loading, then 'train' (steps done of cfg.steps). Never rejects.
+   */
+  train(cfg: RunConfig, events: TrainingEvents = {}, paused: Trainer | null = null): Promise<TrainingOutcome> {
+    const id = ++this.latest;
+    this.controller?.abort();
+    const controller = new AbortController();
+    this.controller = controller;
+    const run = this.queue.then(async (): Promise<TrainingOutcome> => {
+      const done = (o: TrainingOutcome) => {
+        if (this.controller === controller) this.controller = null;
+        this.counts[o.kind === 'trained' ? 'done' : o.kind]++;
+        return o;
+      };
+      if (id !== this.latest || controller.signal.aborted) return done({ kind: 'cancelled' });
+      const start = performance.now();
+      const progress = (p: Progress, startMs: number) => {
+        const elapsedMs = performance.now() - startMs;
+        const remainingMs = p.done > 0 ? elapsedMs * (p.total - p.done) / p.done : null;
+        this.events.onProgress?.({ ...p, config: cfg, elapsedMs, remainingMs });
+      };
+      try {
+        let trainer = paused;
+        if (trainer === null || trainer !== this.resident) {
+          if (paused !== null) throw new Error('this training cannot continue: another run has used the backend since it was paused; start it again');
+          this.resident = null;
+          const backend = await this.backendFor(cfg.backend);
+          this.events.onPlan?.(cfg, planRun(cfg, backend));
+          trainer = await Trainer.start(cfg, backend, { signal: controller.signal, onProgress: (p) => progress(p, start) }, events);
+          this.resident = trainer;
+        }
+        const t = trainer;
+        const trainStart = performance.now() - (t.result.msPerStep ?? 0) * t.result.steps;
+        await t.run({ signal: controller.signal }, {
+          ...events,
+          onStep: (record, result) => {
+            events.onStep?.(record, result);
+            progress({ phase: 'train', layer: 0, done: record.step, total: cfg.steps }, trainStart);
+          },
+        });
+        return done({ kind: 'trained', result: t.result, trainer: t });
+      } catch (error) {
+        this.resident = null;
+        if (error instanceof CancelledError) return done({ kind: 'cancelled' });
+        if (!(error instanceof LimitError)) this.closeBackend();
+        return done({ kind: 'failed', error });
       }
     });
     this.queue = run;
@@ -101,8 +171,8 @@ export class Session {
    * The memory plan of `cfg` on its backend (opening it if needed; call it between runs: a plan for another backend
    * than the running request's closes that request's backend). @throws LimitError with the numbers.
    */
-  async plan(cfg: RunConfig): Promise<MemorySummary> {
-    return planRun(cfg, await this.backendFor(cfg.backend));
+  async plan(cfg: RunConfig, memory: Partial<MemoryOptions> = {}): Promise<MemorySummary> {
+    return planRun(cfg, await this.backendFor(cfg.backend), memory);
   }
 
   /** Release the backend; the session can be used again (it reopens one). */
@@ -131,6 +201,7 @@ export class Session {
   }
 
   private closeBackend(): void {
+    this.resident = null;
     const opened = this.opened;
     this.opened = null;
     void opened?.backend.then((b) => b.destroy(), () => {});

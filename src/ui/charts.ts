@@ -5,6 +5,10 @@
  * label ("— all 0", "— all non-finite"). The layer of the first non-finite value (RunResult.firstNonFinite) is
  * marked with a red dashed line.
  *
+ * Several runs (the current one and pinned ones, each a ChartRun) are drawn on one chart: each in its own colour, on
+ * one y-range that covers them all (set explicitly, so it stays put), with a legend naming each run. A run with a
+ * Prediction has its predicted rms drawn as a short-dashed line over a shaded band, wherever the chart plots that tensor's rms.
+ *
  * Deep networks (10,000 layers) draw through Chart.js's decimation plugin (min-max: per pixel column the first,
  * last, lowest and highest point, so spikes survive), which needs {x, y} points, `parsing: false` and a linear x
  * scale. Each canvas's aria-label names its title, value axis and series (the legend, readable without pixels).
@@ -17,6 +21,7 @@ import type { TensorName } from '../model/network';
 import type { RunResult } from '../model/result';
 import { STAT_NAMES, type StatName, type Stats } from '../stats/stats';
 import { formatNumber } from './format';
+import type { Prediction } from './prediction';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Title, Tooltip, Decimation);
 
@@ -34,11 +39,11 @@ function hasLog10(stat: ChartStat): stat is Log10Stat {
 /**
  * How a chart asks for its value axis: 'log10' plots Stats.log10 on a linear axis titled "log10 <stat>" (the
  * extended range, whose values may be ∞); 'always' a log axis if some value is > 0; 'auto' a log axis if every
- * finite value is > 0; a linear axis otherwise.
+ * finite value is > 0, a linear axis otherwise; 'linear' a linear axis (the user's choice).
  */
-type AxisRequest = 'log10' | 'always' | 'auto';
+type AxisRequest = 'log10' | 'always' | 'auto' | 'linear';
 /** The axis drawn: log10 values as they are; log10 of the values (labelled with the values); the values. */
-type AxisKind = 'log10' | 'log' | 'linear';
+export type AxisKind = 'log10' | 'log' | 'linear';
 
 /** One line: a statistic of a tensor over the layers. */
 interface Series {
@@ -112,9 +117,21 @@ function logTickLabel(e: number): string {
   return `${mantissa}e${whole >= 0 ? '+' : ''}${whole}`;
 }
 
-/** The smallest of 1, 2, 5, 10, 20, 50, … that is ≥ x. */
+/** The smallest of …, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, … that is ≥ x (x > 0). */
 function niceStep(x: number): number {
-  for (let p = 1; ; p *= 10) for (const k of [1, 2, 5]) if (k * p >= x) return k * p;
+  const p = 10 ** Math.floor(Math.log10(x));
+  for (const k of [1, 2, 5, 10]) if (k * p >= x * (1 - 1e-12)) return k * p;
+  return 10 * p;
+}
+
+/** The range of a linear axis for data in lo..hi: whole multiples of a nice step, about 8 of them; lo < hi after. */
+function linearBounds(lo: number, hi: number): [number, number] {
+  if (hi - lo <= 1e-12 * Math.max(Math.abs(lo), Math.abs(hi))) {
+    const d = hi === 0 ? 1 : Math.abs(hi) / 10;
+    return [lo - d, hi + d];
+  }
+  const step = niceStep((hi - lo) / 8);
+  return [Math.floor(lo / step) * step, Math.ceil(hi / step) * step];
 }
 
 /**
@@ -182,6 +199,105 @@ function isIsolated(points: readonly LayerPoint[], i: number): boolean {
   return has(i) && !has(i - 1) && !has(i + 1);
 }
 
+/** A run as a chart draws it. */
+export interface ChartRun {
+  result: RunResult;
+  /** The run's colour, or null to draw each series in its tensor's colour (a single run, no comparison). */
+  color: string | null;
+  /** The run's name in the legend (what differs from the other runs), or "" for a single run. */
+  label: string;
+  /** What the theory predicts for this run's network, or null. */
+  prediction: Prediction | null;
+}
+
+/** A shaded band between two curves, in axis units (a gap where lo or hi is null). */
+interface Band {
+  color: string;
+  points: { x: number; lo: number | null; hi: number | null }[];
+}
+
+/** One drawn line: a statistic of a run, measured or predicted. */
+interface Line {
+  /** The full name (aria-label, tooltip): "xavier_normal (Glorot) · rms(a[l]) — all 0". */
+  label: string;
+  /** The legend's text, and whether the legend lists the line. */
+  legend: string;
+  inLegend: boolean;
+  color: string;
+  dash: number[];
+  width: number;
+  /** The plotted numbers per layer (values, or log10 on a 'log10' axis) and the points drawn. */
+  values: number[];
+  points: LayerPoint[];
+  predicted: boolean;
+  /** Why nothing of the line is drawn ("all 0"), or null. */
+  reason: string | null;
+}
+
+/** What a chart shows, for the tests and the console (window.gradscope.charts). */
+export interface ChartInfo {
+  axis: AxisKind;
+  /** The value axis' range as drawn, in axis units (log10 of the values on a log axis); null when nothing is drawn. */
+  yMin: number | null;
+  yMax: number | null;
+  /** Every line: its full label, colour, whether it is dashed, whether it is a prediction, and how many points it draws. */
+  series: { label: string; color: string; dashed: boolean; predicted: boolean; drawn: number }[];
+  /** Number of shaded prediction bands. */
+  bands: number;
+}
+
+/** Dash patterns: a series marked dashed (z, dZ), and a predicted rms. */
+const DASHED = [6, 4];
+const PREDICTED = [2, 3];
+/** Opacity of a prediction's band. */
+const BAND_ALPHA = 0.15;
+
+/** The points drawn for plotted numbers `values` (layer i + 1 at x = i + 1). */
+function toPoints(values: readonly number[], kind: AxisKind): LayerPoint[] {
+  return values.map((v, i): LayerPoint => ({ x: i + 1, y: drawnY(v, kind), layer: i + 1 }));
+}
+
+/** A predicted number as plotted: log10 of it on a 'log10' axis, else the number (drawnY takes log10 on a log axis). */
+function plottedPrediction(v: number, kind: AxisKind): number {
+  return kind === 'log10' ? Math.log10(v) : v;
+}
+
+/** Shade each band between its lo and hi curves, under the lines, clipped to the plot. */
+function bandPlugin(bands: Band[]): Plugin<'line'> {
+  return {
+    id: 'predictionBands',
+    beforeDatasetsDraw(chart) {
+      const { ctx, chartArea, scales } = chart;
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(chartArea.left, chartArea.top, chartArea.right - chartArea.left, chartArea.bottom - chartArea.top);
+      ctx.clip();
+      ctx.globalAlpha = BAND_ALPHA;
+      for (const band of bands) {
+        ctx.fillStyle = band.color;
+        // One polygon per run of consecutive points with both curves: along hi, back along lo.
+        let run: Band['points'] = [];
+        const flush = () => {
+          if (run.length > 0) {
+            ctx.beginPath();
+            run.forEach((p, i) => (i === 0 ? ctx.moveTo : ctx.lineTo).call(ctx, scales.x.getPixelForValue(p.x), scales.y.getPixelForValue(p.hi!)));
+            for (let i = run.length - 1; i >= 0; i--) ctx.lineTo(scales.x.getPixelForValue(run[i].x), scales.y.getPixelForValue(run[i].lo!));
+            ctx.closePath();
+            ctx.fill();
+          }
+          run = [];
+        };
+        for (const p of band.points) {
+          if (p.lo === null || p.hi === null) flush();
+          else run.push(p);
+        }
+        flush();
+      }
+      ctx.restore();
+    },
+  };
+}
+
 /**
  * One chart of per-layer series. A log axis is drawn as log10 of the values on a linear axis, labelled with
  * the values (Chart.js's own logarithmic ticks are unreadable over hundreds of decades).
@@ -189,10 +305,11 @@ function isIsolated(points: readonly LayerPoint[], i: number): boolean {
 class LayerChart {
   private readonly chart: Chart<'line', LayerPoint[]>;
   private readonly marker: Marker = { layer: null, text: '' };
-  /** What is drawn, for the tooltips: the series, their plotted numbers per layer, and the axis. */
-  private drawn: { series: readonly Series[]; values: number[][]; kind: AxisKind } = { series: [], values: [], kind: 'linear' };
+  private readonly bands: Band[] = [];
+  /** What is drawn, for the tooltips and info(): the lines and the axis. */
+  private drawn: { lines: readonly Line[]; kind: AxisKind } = { lines: [], kind: 'linear' };
 
-  constructor(private readonly canvas: HTMLCanvasElement, private title: string, private readonly legend = true) {
+  constructor(readonly canvas: HTMLCanvasElement, private title: string, private readonly legend = true) {
     const config: ChartConfiguration<'line', LayerPoint[]> = {
       type: 'line',
       data: { datasets: [] },
@@ -210,47 +327,95 @@ class LayerChart {
         plugins: {
           decimation: { enabled: true, algorithm: 'min-max' },
           title: { display: true, text: title, align: 'start', font: { size: 14 } },
-          legend: { display: legend, position: 'top', align: 'end', labels: { boxWidth: 18, boxHeight: 2 } },
+          legend: {
+            display: legend,
+            position: 'top',
+            align: 'end',
+            labels: { boxWidth: 18, boxHeight: 2, filter: (item) => this.drawn.lines[item.datasetIndex ?? -1]?.inLegend ?? true },
+          },
           tooltip: {
             callbacks: {
               title: (items) => (items.length > 0 ? `layer ${(items[0].raw as LayerPoint).layer}` : ''),
-              label: (item) => `${item.dataset.label}: ${this.tooltipValue(item.datasetIndex, (item.raw as LayerPoint).layer)}`,
+              label: (item) => `${this.drawn.lines[item.datasetIndex]?.label ?? ''}: ${this.tooltipValue(item.datasetIndex, (item.raw as LayerPoint).layer)}`,
             },
           },
         },
       },
-      plugins: [markerPlugin(this.marker)],
+      plugins: [markerPlugin(this.marker), bandPlugin(this.bands)],
     };
     this.chart = new Chart(canvas, config);
   }
 
-  /** Draw `series` of `result` on the value axis `axis` asks for (see AxisRequest). */
-  show(result: RunResult, series: readonly Series[], axis: AxisRequest, marker: Marker, title = this.title): void {
+  /**
+   * Draw `series` of each of `runs` on the value axis `axis` asks for (see AxisRequest), and each run's predicted rms
+   * of the tensors it predicts. With runs in their own colours (a comparison) the legend names the runs and lists the
+   * solid series only; the title says which series is dashed.
+   */
+  show(runs: readonly ChartRun[], series: readonly Series[], axis: AxisRequest, marker: Marker, title = this.title): void {
     this.title = title;
-    const kind = this.axisKind(result, series, axis);
-    const values = series.map((s) => plotted(result, s, kind));
-    const points = values.map((vs) => vs.map((v, i): LayerPoint => ({ x: i + 1, y: drawnY(v, kind), layer: i + 1 })));
-    const reasons = points.map((ps, i) => emptyReason(values[i], kind, ps.filter((p) => p.y !== null).length));
-    this.drawn = { series, values, kind };
+    const kind = this.axisKind(runs, series, axis);
+    const compare = runs.some((r) => r.color !== null);
+    const lines: Line[] = [];
+    for (const run of runs) {
+      for (const s of series) {
+        const values = plotted(run.result, s, kind);
+        const points = toPoints(values, kind);
+        const reason = emptyReason(values, kind, points.filter((p) => p.y !== null).length);
+        const why = reason ? ` — ${reason}` : '';
+        const name = `${s.stat}(${s.tensor}[l])`;
+        lines.push({
+          label: `${run.label ? `${run.label} · ` : ''}${name}${why}`,
+          legend: compare ? `${run.label}${why}` : `${name}${why}`,
+          inLegend: !compare || !s.dashed,
+          color: run.color ?? s.color, dash: s.dashed ? DASHED : [], width: 2, values, points, predicted: false, reason,
+        });
+      }
+    }
+    this.bands.length = 0;
+    for (const run of runs) {
+      for (const s of series) {
+        const predicted = s.stat === 'rms' ? run.prediction?.layers.map((l) => l[s.tensor]) : undefined;
+        if (!predicted || predicted.every((p) => p === undefined)) continue;
+        const values = predicted.map((p) => (p ? plottedPrediction(p.rms, kind) : NaN));
+        const name = `predicted rms(${s.tensor}[l])`;
+        const color = run.color ?? s.color;
+        lines.push({
+          label: `${run.label ? `${run.label} · ` : ''}${name}`, legend: compare ? `${run.label} · predicted ${s.tensor}` : name, inLegend: true,
+          color, dash: PREDICTED, width: 1.5, values, points: toPoints(values, kind), predicted: true, reason: null,
+        });
+        this.bands.push({
+          color,
+          points: predicted.map((p, i) => ({
+            x: i + 1,
+            lo: p ? drawnY(plottedPrediction(p.band[0], kind), kind) : null,
+            hi: p ? drawnY(plottedPrediction(p.band[1], kind), kind) : null,
+          })),
+        });
+      }
+    }
+    this.drawn = { lines, kind };
 
-    const L = result.layers.length;
-    const labels = series.map((s, i) => `${s.stat}(${s.tensor}[l])${reasons[i] ? ` — ${reasons[i]}` : ''}`);
-    this.chart.data.datasets = series.map((s, i) => ({
-      label: labels[i],
-      data: points[i],
-      borderColor: s.color,
-      backgroundColor: s.color,
-      borderWidth: 2,
-      borderDash: s.dashed ? [6, 4] : [],
+    const L = Math.max(1, ...runs.map((r) => r.result.layers.length));
+    this.chart.data.datasets = lines.map((line) => ({
+      label: line.legend,
+      data: line.points,
+      borderColor: line.color,
+      backgroundColor: line.color,
+      borderWidth: line.width,
+      borderDash: line.dash,
       spanGaps: false,
       // The points actually drawn (decimated for deep networks): a dot where no line reaches.
       pointRadius: (ctx: ScriptableContext<'line'>) => (isIsolated(ctx.dataset.data as LayerPoint[], ctx.dataIndex) ? ISOLATED_RADIUS
-        : L <= DOTS_UP_TO ? 2 : 0),
+        : L <= DOTS_UP_TO && !line.predicted ? 2 : 0),
     }));
 
+    // One y-range for every line and band, set explicitly.
     let lo = Infinity, hi = -Infinity;
-    for (const ps of points) for (const p of ps) if (p.y !== null) { lo = Math.min(lo, p.y); hi = Math.max(hi, p.y); }
+    const extend = (y: number | null) => { if (y !== null) { lo = Math.min(lo, y); hi = Math.max(hi, y); } };
+    for (const line of lines) for (const p of line.points) extend(p.y);
+    for (const band of this.bands) for (const p of band.points) { extend(p.lo); extend(p.hi); }
     const ticks = kind === 'log' && lo <= hi ? logTicks(lo, hi) : null;
+    const bounds = ticks ? [ticks[0], ticks[ticks.length - 1]] : lo <= hi ? linearBounds(lo, hi) : [undefined, undefined];
     const stats = [...new Set(series.map((s) => s.stat))].join(', ');
     const axisTitle = kind === 'log10' ? `log10 ${stats}` : kind === 'log' ? `${stats} (log scale)` : stats;
     const opts = this.chart.options;
@@ -259,15 +424,17 @@ class LayerChart {
     opts.scales!.y = {
       type: 'linear',
       title: { display: true, text: axisTitle },
-      min: ticks ? ticks[0] : undefined,
-      max: ticks ? ticks[ticks.length - 1] : undefined,
+      min: bounds[0],
+      max: bounds[1],
       ticks: { callback: (v) => (kind === 'log' ? logTickLabel(Number(v)) : tickLabel(Number(v))) },
       afterBuildTicks: (scale) => {
         if (ticks) scale.ticks = ticks.map((value) => ({ value }));
       },
     };
-    const hidden = kind === 'log' && values.flat().some((v) => Number.isFinite(v) && v <= 0);
-    const reasonText = this.legend ? '' : reasons.filter((r) => r !== null).map((r) => ` — ${r}`).join('');
+    opts.plugins!.legend!.display = this.legend || compare || lines.some((l) => l.predicted);
+    const hidden = kind === 'log' && lines.some((l) => l.values.some((v) => Number.isFinite(v) && v <= 0));
+    const labels = lines.map((l) => l.label);
+    const reasonText = opts.plugins!.legend!.display ? '' : lines.map((l) => (l.reason ? ` — ${l.reason}` : '')).join('');
     const shownTitle = `${this.title}${reasonText}${hidden ? ' (values ≤ 0 not drawn on the log axis)' : ''}`;
     opts.plugins!.title!.text = shownTitle;
     this.canvas.setAttribute('aria-label', `${shownTitle}. Value axis: ${axisTitle}. Series: ${labels.join('; ')}.`);
@@ -275,53 +442,73 @@ class LayerChart {
     this.chart.update();
   }
 
-  /** The axis for `series` of `result` (see AxisRequest). */
-  private axisKind(result: RunResult, series: readonly Series[], axis: AxisRequest): AxisKind {
-    if (axis === 'log10') return 'log10';
-    const finite = series.flatMap((s) => result.layers.map((r) => statValue(r[s.tensor], s.stat))).filter(Number.isFinite);
+  /** What is drawn (see ChartInfo). */
+  info(): ChartInfo {
+    const y = this.chart.scales.y;
+    const drawnAny = this.drawn.lines.some((l) => l.points.some((p) => p.y !== null));
+    return {
+      axis: this.drawn.kind,
+      yMin: drawnAny ? y.min : null,
+      yMax: drawnAny ? y.max : null,
+      series: this.drawn.lines.map((l) => ({
+        label: l.label, color: l.color, dashed: l.dash.length > 0, predicted: l.predicted, drawn: l.points.filter((p) => p.y !== null).length,
+      })),
+      bands: this.bands.length,
+    };
+  }
+
+  /** The axis for `series` of `runs` (see AxisRequest). */
+  private axisKind(runs: readonly ChartRun[], series: readonly Series[], axis: AxisRequest): AxisKind {
+    if (axis === 'log10' || axis === 'linear') return axis;
+    const finite = runs.flatMap((run) => series.flatMap((s) => run.result.layers.map((r) => statValue(r[s.tensor], s.stat)))).filter(Number.isFinite);
     const useLog = axis === 'always' ? finite.some((v) => v > 0) : finite.length > 0 && finite.every((v) => v > 0);
     return useLog ? 'log' : 'linear';
   }
 
   /** The tooltip's text for dataset `i` at `layer`: the value, or on a log10 axis 10^y with y itself. */
   private tooltipValue(i: number, layer: number): string {
-    const v = this.drawn.values[i]?.[layer - 1];
+    const v = this.drawn.lines[i]?.values[layer - 1];
     if (v === undefined) return '';
     if (drawnY(v, this.drawn.kind) === null) return `${formatNumber(v)} (not drawn)`;
     return this.drawn.kind === 'log10' ? `${logTickLabel(v)} (log10 ${v.toFixed(3)})` : formatNumber(v);
   }
 }
 
+/** The page's charts by name. */
+export type ChartName = 'forward' | 'backward' | 'explore';
+
 /** The page's three charts. */
 export class LayerCharts {
-  private readonly forward: LayerChart;
-  private readonly backward: LayerChart;
-  private readonly explore: LayerChart;
-  private result: RunResult | null = null;
+  private readonly charts: Record<ChartName, LayerChart>;
+  private runs: readonly ChartRun[] = [];
+  private current: RunResult | null = null;
+  private linear = false;
   private exploreTensor: TensorName = 'dA';
   private exploreStat: ChartStat = 'rms';
 
-  constructor(canvases: { forward: HTMLCanvasElement; backward: HTMLCanvasElement; explore: HTMLCanvasElement }) {
-    this.forward = new LayerChart(canvases.forward, 'Forward: rms of z[l] and a[l]');
-    this.backward = new LayerChart(canvases.backward, 'Backward: rms of dZ[l] and dW[l]');
-    this.explore = new LayerChart(canvases.explore, 'Explore', false);
+  constructor(canvases: Record<ChartName, HTMLCanvasElement>) {
+    this.charts = {
+      forward: new LayerChart(canvases.forward, 'Forward: rms of z[l] (dashed) and a[l]'),
+      backward: new LayerChart(canvases.backward, 'Backward: rms of dZ[l] (dashed) and dW[l]'),
+      explore: new LayerChart(canvases.explore, 'Explore', false),
+    };
   }
 
   /**
-   * Draw every chart for `result`: in the extended range, log10 of rms (its values may be ∞), else rms on log axes.
+   * Draw every chart for `runs` (the current run alone, or with pinned runs; `current` is the one whose first
+   * non-finite layer is marked): in the extended range log10 of rms (its values may be ∞), else rms on log axes, or
+   * on linear ones (setLinear).
    */
-  show(result: RunResult): void {
-    this.result = result;
-    const axis: AxisRequest = result.config.range === 'extended' ? 'log10' : 'always';
-    this.forward.show(result, [
-      { tensor: 'z', stat: 'rms', color: COLORS.z, dashed: true },
-      { tensor: 'a', stat: 'rms', color: COLORS.a },
-    ], axis, this.marker());
-    this.backward.show(result, [
-      { tensor: 'dZ', stat: 'rms', color: COLORS.dZ, dashed: true },
-      { tensor: 'dW', stat: 'rms', color: COLORS.dW },
-    ], axis, this.marker());
-    this.showExplore();
+  show(runs: readonly ChartRun[], current: RunResult | null): void {
+    this.runs = runs;
+    this.current = current;
+    this.redraw();
+  }
+
+  /** A linear value axis instead of the log axis (the extended range's log10 axis stays). */
+  setLinear(linear: boolean): void {
+    this.linear = linear;
+    this.redraw();
   }
 
   /** Choose the Explore chart's tensor and statistic, and redraw it. */
@@ -331,17 +518,40 @@ export class LayerCharts {
     this.showExplore();
   }
 
+  /** What each chart shows (see ChartInfo). */
+  info(): Record<ChartName, ChartInfo> {
+    return { forward: this.charts.forward.info(), backward: this.charts.backward.info(), explore: this.charts.explore.info() };
+  }
+
+  private get extended(): boolean {
+    return this.runs.some((r) => r.result.config.range === 'extended');
+  }
+
+  private redraw(): void {
+    if (this.runs.length === 0) return;
+    const axis: AxisRequest = this.extended ? 'log10' : this.linear ? 'linear' : 'always';
+    this.charts.forward.show(this.runs, [
+      { tensor: 'z', stat: 'rms', color: COLORS.z, dashed: true },
+      { tensor: 'a', stat: 'rms', color: COLORS.a },
+    ], axis, this.marker());
+    this.charts.backward.show(this.runs, [
+      { tensor: 'dZ', stat: 'rms', color: COLORS.dZ, dashed: true },
+      { tensor: 'dW', stat: 'rms', color: COLORS.dW },
+    ], axis, this.marker());
+    this.showExplore();
+  }
+
   private marker(): Marker {
-    const f = this.result?.firstNonFinite;
+    const f = this.current?.firstNonFinite;
     return f ? { layer: f.layer, text: `first non-finite: ${f.tensor}[${f.layer}]` } : { layer: null, text: '' };
   }
 
   /** The Explore chart: log10 for rms, l2 and maxAbs in the extended range, else a log axis where every value is > 0. */
   private showExplore(): void {
-    if (!this.result) return;
+    if (this.runs.length === 0) return;
     const t = this.exploreTensor, stat = this.exploreStat;
-    const axis: AxisRequest = this.result.config.range === 'extended' && hasLog10(stat) ? 'log10' : 'auto';
+    const axis: AxisRequest = this.extended && hasLog10(stat) ? 'log10' : this.linear ? 'linear' : 'auto';
     const title = `Explore: ${stat} of ${t}[l]`;
-    this.explore.show(this.result, [{ tensor: t, stat, color: COLORS[t] }], axis, this.marker(), title);
+    this.charts.explore.show(this.runs, [{ tensor: t, stat, color: COLORS[t] }], axis, this.marker(), title);
   }
 }

@@ -17,25 +17,33 @@ export function formFromConfig(cfg: RunConfig): FormValues {
   const form = { preset: cfg.preset } as FormValues;
   for (const name of FIELD_NAMES) {
     const v = cfg[name];
-    form[name] = v === null ? DEFAULT_GAIN : String(v);
+    form[name] = v === null ? (name === 'widths' ? '' : DEFAULT_GAIN) : String(v);
   }
   return form;
 }
 
 /**
  * The raw input resolveConfig validates. Fields that the config derives from others are left out so that
- * they follow their source: inputDim when input is digits (always 64), outputDim when input is digits and the
- * loss is not sum (always 10) — unless `edited` is that very field, so a user who types into it gets
- * resolveConfig's explanation instead of a silent reset.
+ * they follow their source: depth, width, inputDim and outputDim when a widths list is given (unless one of them is
+ * edited, which then replaces the list); inputDim when input is digits (always 64), outputDim when input is digits and
+ * the loss is not sum (always 10) — unless that very field is edited, so a user who types into it gets resolveConfig's
+ * explanation instead of a silent reset.
  *
- * @param edited the field the user just changed, or null (Run button, preset)
+ * @param edited the field the user just changed, or the fields a set of overrides changes (compare.ts); null or []
+ *   for none (Run button, preset)
  */
-export function rawFromForm(form: FormValues, edited: FieldName | null): RawConfig {
+export function rawFromForm(form: FormValues, edited: FieldName | readonly FieldName[] | null): RawConfig {
+  const edits: readonly FieldName[] = edited === null ? [] : typeof edited === 'string' ? [edited] : edited;
   const raw: RawConfig = { preset: form.preset };
   for (const name of FIELD_NAMES) raw[name] = form[name];
+  // A widths list decides depth, width, inputDim and outputDim: editing one of those replaces the list, and with a
+  // list the fields it decides are left out (they follow it) unless they are edited along with it.
+  const scalars = ['depth', 'width', 'inputDim', 'outputDim'] as const;
+  if (scalars.some((f) => edits.includes(f)) && !edits.includes('widths')) delete raw.widths;
+  else if (form.widths.trim() !== '') for (const f of scalars) if (!edits.includes(f)) delete raw[f];
   if (form.input === 'digits') {
-    if (edited !== 'inputDim') delete raw.inputDim;
-    if (form.loss !== 'sum' && edited !== 'outputDim') delete raw.outputDim;
+    if (!edits.includes('inputDim')) delete raw.inputDim;
+    if (form.loss !== 'sum' && !edits.includes('outputDim')) delete raw.outputDim;
   }
   return raw;
 }

@@ -1,24 +1,40 @@
 /**
  * The GUI's wiring: URL → config → panel; runs through one Session (which owns the backend, cancels a run when a
- * newer one is requested, and reports progress); results to the charts, the table and window.gradscope; bad input
- * and failed runs to the error area while the last complete result stays on screen.
+ * newer one is requested, and reports progress); results to the charts, the growth readout, the table and
+ * window.gradscope; pinned runs (Pin, Compare initialisations, `?compare=`) drawn with the current one; exports; bad
+ * input and failed runs to the error area while the last complete result stays on screen.
  */
 import './style.css';
-import { LimitError } from '../backends/backend';
+import { LimitError, type Backend } from '../backends/backend';
 import { openBackend } from '../backends/open';
+import type { ChoiceStore } from '../backends/webgpu/kernel-choice';
 import { ConfigError, quoteValue, resolveConfig, resolveConfigAll, type FieldName, type RawConfig, type RunConfig } from '../model/config';
+import { toCsv } from '../model/csv';
 import { TENSOR_NAMES, type TensorName } from '../model/network';
 import { toJson, type RunResult } from '../model/result';
 import { Session, type Outcome, type RunProgress } from '../session/session';
-import { EXPLORE_STATS, LayerCharts, type ChartStat } from './charts';
+import { EXPLORE_STATS, LayerCharts, type ChartName, type ChartStat } from './charts';
+import { applyOverrides, formatCompare, initComparison, MAX_PINNED, parseCompare, sameConfig } from './compare';
+import { chartPng, copyText, download, fileStem, viewPng } from './export';
 import { formatMs, formatNumber } from './format';
 import { formFromConfig, rawFromForm } from './form';
+import { formatFactor, renderGrowth } from './growth-view';
+import { explanation, installHelp, renderGlossary } from './help';
 import { Panel } from './panel';
+import { checkPrediction, NO_PREDICTION, type Prediction, type Predictor } from './prediction';
 import { ProgressView, progressText } from './progress';
 import { RunRequests } from './requests';
+import { Pins, shownRuns } from './runs';
 import { publishState } from './state';
 import { renderTable, tablePages, type TableChoice } from './table';
-import { readUrlConfig, urlForConfig } from './url';
+import { readUrlConfig, urlForConfig, urlWithEveryField } from './url';
+
+/**
+ * The theory hook: the prediction drawn for each run's network (short-dashed line and band on the charts, predicted factor
+ * in the growth readout). Plug the theory in here, e.g. `const predictor: Predictor = predict;` with predict from
+ * src/model/theory.ts (returning a prediction.ts Prediction, or null where it has none).
+ */
+const predictor: Predictor = NO_PREDICTION;
 
 /** The element with `id`, checked to be of `type`. @throws Error if index.html lacks it. */
 function byId<T extends HTMLElement>(id: string, type: { new (): T }): T {
@@ -36,20 +52,46 @@ const el = {
   summary: byId('summary', HTMLElement),
   nonFinite: byId('nonfinite', HTMLElement),
   allZero: byId('allzero', HTMLElement),
+  presetNote: byId('preset-note', HTMLElement),
+  pin: byId('pin', HTMLButtonElement),
+  compareInits: byId('compare-inits', HTMLButtonElement),
+  unpinAll: byId('unpin-all', HTMLButtonElement),
+  linear: byId('linear', HTMLInputElement),
+  exportJson: byId('export-json', HTMLButtonElement),
+  exportCsv: byId('export-csv', HTMLButtonElement),
+  exportPng: byId('export-png', HTMLButtonElement),
+  copyLink: byId('copy-link', HTMLButtonElement),
+  copyStatus: byId('copy-status', HTMLElement),
+  linkBox: byId('link-box', HTMLInputElement),
+  growth: byId('growth-table', HTMLTableElement),
+  predictionNote: byId('prediction-note', HTMLElement),
+  chartArea: byId('charts', HTMLElement),
   exploreTensor: byId('explore-tensor', HTMLSelectElement),
   exploreStat: byId('explore-stat', HTMLSelectElement),
   tableTensor: byId('table-tensor', HTMLSelectElement),
   tablePage: byId('table-page', HTMLSelectElement),
   tablePageLabel: byId('table-page-label', HTMLElement),
   table: byId('stats-table', HTMLTableElement),
+  glossary: byId('glossary-body', HTMLElement),
 };
-
-const state = publishState(() => requests.cancel());
-const charts = new LayerCharts({
+const canvases: Record<ChartName, HTMLCanvasElement> = {
   forward: byId('chart-forward', HTMLCanvasElement),
   backward: byId('chart-backward', HTMLCanvasElement),
   explore: byId('chart-explore', HTMLCanvasElement),
+};
+
+/** A hand-made prediction for the current result (window.gradscope.setPrediction), or null. */
+let manualPrediction: Prediction | null = null;
+
+const state = publishState({
+  cancel: () => requests.cancel(),
+  setPrediction: (p) => {
+    manualPrediction = p === null ? null : checkPrediction(p);
+    redrawRuns();
+  },
 });
+const charts = new LayerCharts(canvases);
+const pins = new Pins();
 const progressView = new ProgressView({
   box: byId('progress', HTMLElement),
   bar: byId('progress-bar', HTMLProgressElement),
@@ -104,13 +146,23 @@ function renderTableChoice(keepPage = false): void {
 
 /** The network of `c` in one line: "preset seed-vanish · L = 150, n = 2, … · init identity". */
 function describeConfig(c: RunConfig): string {
-  return `${c.preset === 'custom' ? 'custom' : `preset ${c.preset}`} · L = ${c.depth}, n = ${c.width}, `
-    + `n[0] = ${c.inputDim}, n[L] = ${c.outputDim}, m = ${c.batch} · input ${c.input} · ${c.activation} · init ${c.init}`
+  const shape = c.widths ? `L = ${c.depth}, widths ${c.widths.join(',')}` : `L = ${c.depth}, n = ${c.width}, n[0] = ${c.inputDim}, n[L] = ${c.outputDim}`;
+  return `${c.preset === 'custom' ? 'custom' : `preset ${c.preset}`} · ${shape}, m = ${c.batch} · input ${c.input} · ${c.activation} · init ${c.init}`
     + `${c.range === 'extended' ? ' · extended range' : ''}`;
 }
 
+/** The backend the session opened last (for its kernel report). */
+let openedBackend: Backend | null = null;
+
+/** Make `r` the current result: the header, the summary's sites, the preset's note, the table and the charts. */
 function showResult(r: RunResult): void {
+  state.lastResult = r;
+  state.lastResultJson = toJson(r);
+  manualPrediction = null; // it was made for the previous result
   el.adapter.textContent = `${r.backend} · ${r.adapter}`;
+  // Which kernels this adapter measured fastest for the network's products (hover the adapter).
+  const kernels = openedBackend?.kernelReport().map((k) => k.line) ?? [];
+  el.adapter.title = kernels.length > 0 ? `kernels chosen by measurement on this adapter:\n${kernels.join('\n')}` : 'backend · adapter';
   el.stepTime.textContent = `step ${formatMs(r.stepMs)}`;
   const f = r.firstNonFinite, z = r.firstAllZero;
   el.nonFinite.textContent = f ? `first non-finite: ${f.tensor} at layer ${f.layer}` : 'all values finite';
@@ -118,8 +170,161 @@ function showResult(r: RunResult): void {
   // A vanishing signal that underflowed (float32: below ~1e-38, or 1e-45 with subnormals) is exactly zero.
   el.allZero.textContent = z ? `all zeros from ${z.tensor} at layer ${z.layer}${r.backend === 'webgpu' ? ' (float32 underflow?)' : ''}` : '';
   el.allZero.hidden = z === null;
-  charts.show(r);
+  const note = r.config.preset === 'custom' ? '' : explanation(`preset.${r.config.preset}`);
+  el.presetNote.textContent = note === '' ? '' : `What to look for in preset ${r.config.preset}: ${note}`;
+  el.presetNote.hidden = note === '';
   renderTableChoice(true);
+  redrawRuns();
+}
+
+/** The prediction drawn for `r`: a hand-made one for the current result, else the predictor's. */
+function predictionFor(r: RunResult, current: boolean): Prediction | null {
+  return current && manualPrediction ? manualPrediction : predictor(r.config);
+}
+
+/** Draw the current result with the pinned ones: charts, growth readout, toolbar, window.gradscope, address bar. */
+function redrawRuns(): void {
+  const runs = shownRuns(pins.list, state.lastResult, predictionFor);
+  charts.show(runs, state.lastResult);
+  state.growth = renderGrowth(el.growth, el.predictionNote, runs, unpin);
+  state.pinned = runs.filter((r) => r.pin !== null).map((r) => ({ config: r.result.config, label: r.label, color: r.color! }));
+  state.charts = state.lastResult || pins.list.length > 0 ? charts.info() : null;
+  const r = state.lastResult;
+  el.pin.disabled = !r || pins.has(r) || pins.full;
+  el.pin.title = !r ? 'no result to pin yet' : pins.has(r) ? 'this network is pinned' : pins.full ? `at most ${MAX_PINNED} runs are pinned: unpin one` : 'pin the current result to compare it with the next ones';
+  el.unpinAll.disabled = pins.list.length === 0;
+  // In the extended range the axis is log10 of the values: linear already.
+  el.linear.disabled = runs.some((run) => run.result.config.range === 'extended');
+  for (const b of [el.exportJson, el.exportCsv, el.exportPng, el.copyLink]) b.disabled = !r;
+  syncUrl();
+}
+
+// ---- pinned runs ----------------------------------------------------------------------------------------
+
+/**
+ * A batch of runs to pin (Compare initialisations, `?compare=`), run one after another, then `current` shown: the
+ * pinned result of the same network if there is one, else run. A run of the batch that is cancelled or fails ends it.
+ */
+let batch: { configs: RunConfig[]; next: number; current: RunConfig } | null = null;
+
+function pinCurrent(): void {
+  if (state.lastResult && pins.add(state.lastResult)) redrawRuns();
+}
+
+function unpin(i: number): void {
+  pins.remove(i);
+  redrawRuns();
+}
+
+/** Unpin everything and run `configs` (duplicates dropped, at most MAX_PINNED), pinning each; then show `current`. */
+function runAndPin(configs: readonly RunConfig[], current: RunConfig): void {
+  const unique = configs.filter((c, i) => configs.findIndex((d) => sameConfig(c, d)) === i).slice(0, MAX_PINNED);
+  pins.clear();
+  redrawRuns();
+  if (unique.length === 0) return;
+  batch = { configs: unique, next: 0, current };
+  requests.request(unique[0], 'now');
+}
+
+/** The outcome of the batch's run in progress: pin it and run the next, or end the batch. */
+function onBatchOutcome(b: NonNullable<typeof batch>, outcome: Outcome): void {
+  if (outcome.kind !== 'done') {
+    batch = null;
+    if (outcome.kind === 'cancelled') state.cancelled += 1;
+    else showError(describe(outcome.error));
+    return;
+  }
+  state.runs += 1;
+  pins.add(outcome.result);
+  b.next += 1;
+  redrawRuns();
+  if (b.next < b.configs.length) {
+    requests.request(b.configs[b.next], 'now');
+    return;
+  }
+  batch = null;
+  const same = pins.list.find((p) => sameConfig(p.config, b.current));
+  if (same) showResult(same);
+  else requests.request(b.current, 'now');
+}
+
+/** The panel's config, validated; null (and the error shown) if a field is bad. */
+function panelConfig(): RunConfig | null {
+  try {
+    return resolveConfig(rawFromForm(form, null));
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    showError(describe(e));
+    panel.markInvalid([e.field]);
+    return null;
+  }
+}
+
+/** Run the panel's architecture with each initialisation of initComparison, pinning each. */
+function compareInitialisations(): void {
+  const cfg = panelConfig();
+  if (!cfg) return;
+  clearError();
+  keepUrl = false;
+  runAndPin(initComparison(cfg), cfg);
+}
+
+// ---- exports --------------------------------------------------------------------------------------------
+
+/** The value of `?compare=` for the pins, relative to the current result's network. */
+function compareParam(): string {
+  return state.lastResult ? formatCompare(state.lastResult.config, pins.list.map((p) => p.config)) : '';
+}
+
+/** Keep the address bar on the current network and the pins (unless it shows a mistyped URL, see keepUrl). */
+function syncUrl(): void {
+  if (keepUrl || !state.lastResult) return;
+  history.replaceState(null, '', `${location.pathname}${urlForConfig(state.lastResult.config, compareParam())}`);
+}
+
+/** The summary line and the growth readout as lines of text (for the PNG of the view). */
+function viewText(): string[] {
+  const sites = [el.nonFinite.textContent, el.allZero.hidden ? '' : el.allZero.textContent].filter((t) => t);
+  return [
+    `gradscope · ${el.summary.textContent ?? ''} · ${sites.join(' · ')}`,
+    ...state.growth.map((g) => `${g.label}${g.current && g.pin !== null ? ' (current)' : ''}: rms(a) ${formatFactor(g.measured.a)} per layer`
+      + `${g.predicted.a === null ? '' : ` (predicted ${formatFactor(g.predicted.a)})`}, rms(dA) ${formatFactor(g.measured.dA)} per layer`
+      + `${g.predicted.dA === null ? '' : ` (predicted ${formatFactor(g.predicted.dA)})`}`),
+  ];
+}
+
+async function copyLink(): Promise<void> {
+  const r = state.lastResult;
+  if (!r) return;
+  const link = `${location.origin}${location.pathname}${urlWithEveryField(r.config, compareParam())}`;
+  state.link = link;
+  const copied = await copyText(link);
+  el.copyStatus.textContent = copied ? 'link copied' : 'copy the link below';
+  el.linkBox.value = link;
+  el.linkBox.hidden = copied;
+  if (!copied) el.linkBox.select();
+}
+
+function wireExports(): void {
+  const stem = () => fileStem(state.lastResult!.config);
+  el.exportJson.addEventListener('click', () => {
+    if (state.lastResultJson) download(new Blob([state.lastResultJson], { type: 'application/json' }), `${stem()}.json`);
+  });
+  el.exportCsv.addEventListener('click', () => {
+    if (state.lastResult) download(new Blob([toCsv(state.lastResult)], { type: 'text/csv' }), `${stem()}.csv`);
+  });
+  el.exportPng.addEventListener('click', () => {
+    if (!state.lastResult) return;
+    void viewPng(el.chartArea, Object.values(canvases), viewText()).then((png) => download(png, `${stem()}.png`), (e: unknown) => showError(describe(e)));
+  });
+  for (const button of document.querySelectorAll<HTMLButtonElement>('button.png[data-chart]')) {
+    const name = button.dataset.chart as ChartName;
+    button.addEventListener('click', () => {
+      if (!state.lastResult) return;
+      void chartPng(canvases[name]).then((png) => download(png, `${stem()}-${name}.png`), (e: unknown) => showError(describe(e)));
+    });
+  }
+  el.copyLink.addEventListener('click', () => void copyLink());
 }
 
 // ---- running --------------------------------------------------------------------------------------------
@@ -139,7 +344,8 @@ function renderSummary(): void {
   const running = progress?.config ?? requested;
   const r = state.lastResult;
   if (state.busy && running) {
-    el.summary.textContent = `running: ${describeConfig(running)} — ${progress ? progressText(progress) : 'starting'}`;
+    const pinning = batch ? ` (run ${batch.next + 1} of ${batch.configs.length} to pin)` : '';
+    el.summary.textContent = `running${pinning}: ${describeConfig(running)} — ${progress ? progressText(progress) : 'starting'}`;
   } else if (r) {
     el.summary.textContent = `${describeConfig(r.config)} · loss ${r.config.loss}: J = ${formatNumber(r.loss)}`;
   } else {
@@ -166,12 +372,14 @@ function onProgress(p: RunProgress): void {
 function onOutcome(cfg: RunConfig, outcome: Outcome): void {
   progress = null;
   state.progress = null;
+  if (batch && cfg === batch.configs[batch.next]) {
+    onBatchOutcome(batch, outcome);
+    renderSummary();
+    return;
+  }
   switch (outcome.kind) {
     case 'done':
-      state.lastResult = outcome.result;
-      state.lastResultJson = toJson(outcome.result);
       state.runs += 1;
-      if (!keepUrl) history.replaceState(null, '', `${location.pathname}${urlForConfig(cfg)}`);
       showResult(outcome.result);
       break;
     case 'cancelled': // the last complete result stays
@@ -184,10 +392,19 @@ function onOutcome(cfg: RunConfig, outcome: Outcome): void {
   renderSummary();
 }
 
-const session = new Session((name) => openBackend(name, navigator.gpu ?? null, 'This browser has no WebGPU'), {
+/** Kernel choices measured on this browser's adapter persist in localStorage (one key per adapter and shape class). */
+const kernelStore: ChoiceStore = {
+  get: (key) => { try { return localStorage.getItem(`gradscope.kernels ${key}`); } catch { return null; } },
+  set: (key, value) => { try { localStorage.setItem(`gradscope.kernels ${key}`, value); } catch { /* storage full or denied: measure again next time */ } },
+};
+
+const session = new Session((name) => openBackend(name, navigator.gpu ?? null, 'This browser has no WebGPU', kernelStore), {
   onProgress,
   onPlan: (_cfg, plan) => progressView.showPlan(plan),
-  onBackend: (_backend, notice) => showNotice(notice),
+  onBackend: (backend, notice) => {
+    openedBackend = backend;
+    showNotice(notice);
+  },
 });
 const requests = new RunRequests(session, {
   onStart: (cfg) => {
@@ -205,7 +422,8 @@ const requests = new RunRequests(session, {
 
 /**
  * Validate `raw`; on success show the resolved values in the panel and request a run ('now' for the Run button,
- * 'debounced' for edits), else report the bad field. A rejected value never reaches the Session.
+ * 'debounced' for edits), else report the bad field. A rejected value never reaches the Session. A batch of runs to
+ * pin in progress ends (the pins made so far stay).
  */
 function submit(raw: RawConfig, when: 'now' | 'debounced'): void {
   let cfg: RunConfig;
@@ -220,6 +438,7 @@ function submit(raw: RawConfig, when: 'now' | 'debounced'): void {
   clearError();
   panel.markInvalid([]);
   keepUrl = false;
+  batch = null;
   panel.setForm(formFromConfig(cfg));
   requested = cfg;
   requests.request(cfg, when);
@@ -229,11 +448,12 @@ function submit(raw: RawConfig, when: 'now' | 'debounced'): void {
 // ---- start-up -------------------------------------------------------------------------------------------
 
 /**
- * The first network: the URL's fields, each validated on its own. Every bad parameter is named (and its field
- * outlined); the good ones still apply, and the bad ones keep their preset's or default value.
+ * The first network and the runs to pin: the URL's fields, each validated on its own, and its `compare` items (each
+ * applied to that network). Every bad parameter or item is named (and a bad field outlined); the good ones still
+ * apply, and the bad fields keep their preset's or default value.
  */
-function startConfig(): { cfg: RunConfig; error: string | null; invalid: (FieldName | 'preset')[] } {
-  const { raw, unknown } = readUrlConfig(location.search);
+function startConfig(): { cfg: RunConfig; pins: RunConfig[]; error: string | null; invalid: (FieldName | 'preset')[] } {
+  const { raw, compare, unknown } = readUrlConfig(location.search);
   const { cfg, errors } = resolveConfigAll(raw);
   const problems: string[] = [];
   if (errors.length > 0) {
@@ -241,11 +461,29 @@ function startConfig(): { cfg: RunConfig; error: string | null; invalid: (FieldN
       + `Running with ${errors.length > 1 ? 'those fields' : 'that field'} at ${cfg.preset === 'custom' ? 'the default' : `preset ${cfg.preset}'s`} value.`);
   }
   if (unknown.length > 0) problems.push(`Ignored unknown URL parameter${unknown.length > 1 ? 's' : ''}: ${unknown.map(quoteValue).join(', ')}.`);
-  return { cfg, error: problems.length > 0 ? problems.join(' ') : null, invalid: errors.map((e) => e.field) };
+  const pinned: RunConfig[] = [];
+  if (compare !== null) {
+    const parsed = parseCompare(compare);
+    const bad = [...parsed.errors];
+    for (const item of parsed.items) {
+      try {
+        pinned.push(applyOverrides(cfg, item.overrides));
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        bad.push(`compare item ${item.n} ("${item.text}"): ${e.message}`);
+      }
+    }
+    if (bad.length > 0) problems.push(`Not pinned: ${bad.join('; ')}.`);
+  }
+  return { cfg, pins: pinned, error: problems.length > 0 ? problems.join(' ') : null, invalid: errors.map((e) => e.field) };
 }
 
-function fillSelect(select: HTMLSelectElement, values: readonly string[], selected: string): void {
-  select.replaceChildren(...values.map((v) => new Option(v, v, v === selected, v === selected)));
+function fillSelect(select: HTMLSelectElement, values: readonly string[], selected: string, titles?: (v: string) => string): void {
+  select.replaceChildren(...values.map((v) => {
+    const option = new Option(v, v, v === selected, v === selected);
+    if (titles) option.title = titles(v);
+    return option;
+  }));
 }
 
 const start = startConfig();
@@ -256,18 +494,38 @@ const panel = new Panel(el.panel, form, {
   onRun: () => submit(rawFromForm(form, null), 'now'),
 });
 
-fillSelect(el.exploreTensor, TENSOR_NAMES, 'dA');
-fillSelect(el.exploreStat, EXPLORE_STATS, 'rms');
-fillSelect(el.tableTensor, [...TENSOR_NAMES, 'all'], 'a');
-const onExplore = (): void => charts.setExplore(el.exploreTensor.value as TensorName, el.exploreStat.value as ChartStat);
+installHelp(document);
+renderGlossary(el.glossary);
+el.nonFinite.title = explanation('site.firstNonFinite');
+el.allZero.title = explanation('site.firstAllZero');
+fillSelect(el.exploreTensor, TENSOR_NAMES, 'dA', (t) => explanation(`tensor.${t}`));
+fillSelect(el.exploreStat, EXPLORE_STATS, 'rms', (s) => explanation(`stat.${s}`));
+fillSelect(el.tableTensor, [...TENSOR_NAMES, 'all'], 'a', (t) => explanation(`tensor.${t}`) || 'all six tensors of each layer');
+const onExplore = (): void => {
+  charts.setExplore(el.exploreTensor.value as TensorName, el.exploreStat.value as ChartStat);
+  state.charts = charts.info();
+};
 el.exploreTensor.addEventListener('change', onExplore);
 el.exploreStat.addEventListener('change', onExplore);
 el.tableTensor.addEventListener('change', () => renderTableChoice(false));
 el.tablePage.addEventListener('change', () => renderTableChoice(true));
+el.pin.addEventListener('click', pinCurrent);
+el.unpinAll.addEventListener('click', () => {
+  pins.clear();
+  redrawRuns();
+});
+el.compareInits.addEventListener('click', compareInitialisations);
+el.linear.addEventListener('change', () => {
+  charts.setLinear(el.linear.checked);
+  state.charts = charts.info();
+});
+wireExports();
+redrawRuns();
 
 if (start.error) showError(start.error);
 panel.markInvalid(start.invalid);
 // A URL with a mistake stays in the address bar (the user sees the typo) until the user changes a field.
 keepUrl = start.error !== null;
-requests.request(start.cfg, 'now');
+if (start.pins.length > 0) runAndPin(start.pins, start.cfg);
+else requests.request(start.cfg, 'now');
 setBusy(true);

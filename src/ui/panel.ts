@@ -8,6 +8,7 @@
 import GUI, { type Controller } from 'lil-gui';
 import { allowedValues, FIELDS, INIT_NAMES, PRESET_NAMES, type FieldName, type InitName } from '../model/config';
 import { INIT_ALSO_KNOWN_AS, INIT_PARAM_FIELDS, INIT_PARAMS, type InitParamField } from '../model/init';
+import { PRESET_TEXT } from './explanations';
 import { FIELD_NAMES, type FormValues } from './form';
 
 /** What the panel reports to its owner. */
@@ -59,6 +60,7 @@ export class Panel {
       if (name !== 'custom') handlers.onPreset(name);
     });
     this.tag(preset, 'preset', `one of ${PRESET_NAMES.join(', ')}, custom`);
+    for (const option of preset.domElement.querySelectorAll('option')) option.title = PRESET_TEXT[option.textContent ?? ''] ?? '';
 
     const network = this.gui.addFolder('Architecture and data');
     const init = this.gui.addFolder('Initialisation');

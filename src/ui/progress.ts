@@ -24,7 +24,7 @@ const LAYER_PHASES = new Set<RunProgress['phase']>(['init', 'forward', 'backward
  */
 export function progressText(p: RunProgress): string {
   const phase = p.phase === 'stats' ? 'statistics' : p.phase;
-  const where = LAYER_PHASES.has(p.phase) ? `${phase} ${p.layer}/${p.config.depth}` : phase;
+  const where = LAYER_PHASES.has(p.phase) ? `${phase} ${p.layer}/${p.config.depth}` : p.phase === 'train' ? `training step ${p.done}/${p.total}` : phase;
   const left = p.remainingMs === null ? '' : `, ~${formatDuration(p.remainingMs)} left`;
   return `${where}, ${formatDuration(p.elapsedMs)}${left}`;
 }

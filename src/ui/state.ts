@@ -3,7 +3,11 @@
  * and for anyone poking at the page from the browser console.
  */
 import type { Phase } from '../backends/backend';
+import type { RunConfig } from '../model/config';
 import type { RunResult } from '../model/result';
+import type { ChartInfo, ChartName } from './charts';
+import type { GrowthRow } from './growth-view';
+import type { Prediction } from './prediction';
 
 /** Where the run in progress is: a phase, the layer it reached, and units of work done of total. */
 export interface ProgressState {
@@ -20,7 +24,7 @@ export interface GradscopeState {
   lastResult: RunResult | null;
   /** toJson(lastResult): the stable JSON document (non-finite numbers as "NaN"/"Infinity"/"-Infinity"). */
   lastResultJson: string | null;
-  /** Number of complete runs since the page loaded. */
+  /** Number of complete runs since the page loaded (runs made to be pinned included). */
   runs: number;
   /** Number of runs cancelled (by the Cancel button, cancel(), or a newer request) since the page loaded. */
   cancelled: number;
@@ -34,6 +38,20 @@ export interface GradscopeState {
   progress: ProgressState | null;
   /** Cancel the run in progress and any waiting one, as the Cancel button does; the last result stays. */
   cancel(): void;
+  /** The pinned runs, in pin order: config, legend label and colour. */
+  pinned: { config: RunConfig; label: string; color: string }[];
+  /** The growth readout: one row per run on screen (pins, then the current run unless it is pinned). */
+  growth: GrowthRow[];
+  /** What each chart draws: its axis, y-range and lines; null before the first result. */
+  charts: Record<ChartName, ChartInfo> | null;
+  /** The last link "Copy link" made (on the clipboard too where the browser allows it), or null. */
+  link: string | null;
+  /**
+   * The theory hook, by hand: draw `p` as the current result's prediction (short-dashed line and band on the charts,
+   * predicted factors in the growth readout) until the next result or setPrediction(null).
+   * @throws TypeError if `p` is not a Prediction (prediction.ts)
+   */
+  setPrediction(p: Prediction | null): void;
 }
 
 declare global {
@@ -42,10 +60,11 @@ declare global {
   }
 }
 
-/** Create the state object and publish it as window.gradscope. @param cancel what cancel() does */
-export function publishState(cancel: () => void): GradscopeState {
+/** Create the state object and publish it as window.gradscope. @param actions what cancel() and setPrediction() do */
+export function publishState(actions: Pick<GradscopeState, 'cancel' | 'setPrediction'>): GradscopeState {
   const state: GradscopeState = {
-    lastResult: null, lastResultJson: null, runs: 0, cancelled: 0, error: null, notice: null, busy: false, progress: null, cancel,
+    lastResult: null, lastResultJson: null, runs: 0, cancelled: 0, error: null, notice: null, busy: false, progress: null,
+    pinned: [], growth: [], charts: null, link: null, ...actions,
   };
   window.gradscope = state;
   return state;

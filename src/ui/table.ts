@@ -6,6 +6,7 @@
 import { TENSOR_NAMES, type TensorName } from '../model/network';
 import type { RunResult } from '../model/result';
 import { STAT_NAMES } from '../stats/stats';
+import { STAT_TEXT } from './explanations';
 import { formatNumber } from './format';
 
 /** A tensor name, or "all" for the six tensors of each layer. */
@@ -29,6 +30,15 @@ export function tablePages(L: number, choice: TableChoice): TablePage[] {
   return pages;
 }
 
+/** Each column's tooltip: the statistics' definitions (explanations.ts), the layer and its fans. */
+const COLUMN_TEXT: Readonly<Record<string, string>> = {
+  l: 'the layer l = 1..L',
+  tensor: 'the tensor (z, a, dA, dZ, W, dW)',
+  fan_in: 'fan_in = n^[l-1], the width of the layer\'s input',
+  fan_out: 'fan_out = n^[l], the width of the layer',
+  ...Object.fromEntries(STAT_NAMES.map((s) => [s, STAT_TEXT[s].replace(/"/g, '&quot;')])),
+};
+
 function cell(v: number): string {
   return Number.isFinite(v) ? `<td>${formatNumber(v)}</td>` : `<td class="nonfinite">${formatNumber(v)}</td>`;
 }
@@ -41,7 +51,7 @@ function cell(v: number): string {
  */
 export function renderTable(table: HTMLTableElement, result: RunResult, choice: TableChoice, page: TablePage): void {
   const tensors: readonly TensorName[] = choice === 'all' ? TENSOR_NAMES : [choice];
-  const head = ['l', 'tensor', 'fan_in', 'fan_out', ...STAT_NAMES].map((h) => `<th scope="col">${h}</th>`).join('');
+  const head = ['l', 'tensor', 'fan_in', 'fan_out', ...STAT_NAMES].map((h) => `<th scope="col" title="${COLUMN_TEXT[h] ?? ''}">${h}</th>`).join('');
   const rows: string[] = [];
   for (const r of result.layers.slice(page.first - 1, page.last)) {
     for (const t of tensors) {

@@ -19,12 +19,14 @@ export const GUARD = 64;
 export type KernelArg =
   | { input: Float32Array | Uint32Array }
   | { output: number }
+  /** Read and written in place (an optimiser's parameters and state): its values, guarded by sentinels like an output. */
+  | { inout: Float32Array }
   | { uniform: number[] };
 
 /**
  * @param args one per binding of the variant, in binding order
  * @param groups workgroups of the dispatch (folded past maxComputeWorkgroupsPerDimension, or by `maxPerDim`)
- * @returns the outputs' contents, in the order of the `output` args (raw bytes as Float32Array)
+ * @returns the outputs' contents, in the order of the `output` and `inout` args (raw bytes as Float32Array)
  * @throws Error naming the output and the index if a guard band was written.
  */
 export async function runKernel(backend: WebGpuBackend, variant: KernelVariant, args: KernelArg[], groups: number, maxPerDim?: number): Promise<Float32Array[]> {
@@ -48,9 +50,10 @@ export async function runKernel(backend: WebGpuBackend, variant: KernelVariant, 
       offsets.push(0);
       continue;
     }
-    const count = 'input' in arg ? arg.input.length : arg.output;
+    const values = 'input' in arg ? arg.input : 'inout' in arg ? arg.inout : null;
+    const count = values ? values.length : (arg as { output: number }).output;
     const data = new Float32Array(GUARD + count + GUARD).fill('input' in arg ? NaN : SENTINEL);
-    if ('input' in arg) new Uint32Array(data.buffer).set(new Uint32Array(arg.input.buffer, arg.input.byteOffset, arg.input.length), GUARD);
+    if (values) new Uint32Array(data.buffer).set(new Uint32Array(values.buffer, values.byteOffset, values.length), GUARD);
     const b = device.createBuffer({ size: data.byteLength, usage });
     device.queue.writeBuffer(b, 0, data);
     buffers.push(b);
@@ -60,7 +63,7 @@ export async function runKernel(backend: WebGpuBackend, variant: KernelVariant, 
     } else {
       bindings.push({ buffer: b, offset: GUARD * 4, size: (count + GUARD) * 4 });
     }
-    if ('output' in arg) outputs.push({ buffer: b, count, binding });
+    if (!('input' in arg)) outputs.push({ buffer: b, count, binding });
   }
   const bindGroup = device.createBindGroup({ layout: kernel.layout, entries: bindings.map((resource, binding) => ({ binding, resource })) });
   const [x, y] = foldWorkgroups(groups, maxPerDim ?? device.limits.maxComputeWorkgroupsPerDimension, variant.key);

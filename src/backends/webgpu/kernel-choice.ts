@@ -83,8 +83,11 @@ export class KernelChooser {
 
   /** The kernel for a product of shape (M, N, K): fixed, stored, or measured now. */
   choose(op: ProductOp, M: number, N: number, K: number): Promise<MatmulKernel> {
-    if (this.fixed) return Promise.resolve(this.fixed);
     const shape = shapeClass(op, M, N, K);
+    if (this.fixed) {
+      this.choices.set(shape, { shape, kernel: this.fixed, timings: [], rejected: [] });
+      return Promise.resolve(this.fixed);
+    }
     let p = this.pending.get(shape);
     if (!p) {
       p = this.measure(op, M, N, K, shape);

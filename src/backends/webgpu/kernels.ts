@@ -6,6 +6,7 @@
  */
 import type { Activation } from '../../model/activations';
 import type { LossName } from '../../model/losses';
+import type { OptimizerName } from '../../model/optimizers';
 import type { Defines, ShaderName } from './shader-source';
 
 /** How a binding is used: storage read-only, storage read-write, or uniform. */
@@ -61,6 +62,8 @@ const LOSS_DEFINES: { readonly [l in LossName]: Defines } = {
 
 /** The scales binding of the extended range (scales.wgsl): read_write storage, whole buffer. */
 const scalesUse = (extended: boolean): UseOrScales[] => (extended ? ['scales'] : []);
+/** The state bindings of each optimiser's update: every registry entry must have one. */
+const UPDATE_STATE: { readonly [o in OptimizerName]: readonly BindingUse[] } = { sgd: [], momentum: ['write'], adam: ['write', 'write'] };
 
 export const kernels = {
   /**
@@ -101,9 +104,20 @@ export const kernels = {
   statsCentred: (): KernelVariant => variant('stats', { MERGE: false, PASS2: true }, ['read', 'read', 'read', 'write', 'uniform'], false),
   /** Statistics merge of pass 1 (pass2 false) or pass 2 records; bindings merge items, records, params. */
   statsMerge: (pass2: boolean): KernelVariant => variant('stats', { MERGE: true, PASS2: pass2 }, ['read', 'write', 'uniform'], false),
+  /** Histograms of a reduction's tensors (after pass 1's merges); bindings data, work, moments, hist, params{first,count}. */
+  histogram: (): KernelVariant => variant('histogram', { UNITS: false }, ['read', 'read', 'read', 'write', 'uniform'], false),
+  /** Dead and saturated units of a^[l]; bindings a, units, params{n,m,slot}. */
+  units: (): KernelVariant => variant('histogram', { UNITS: true }, ['read', 'write', 'uniform'], true),
   /** Fill a region of W from the Philox streams (normal, uniform, constant, identity); bindings W, params (init-params.ts). */
   init: (): KernelVariant => variant('init', {}, ['write', 'uniform'], true),
+  /**
+   * One optimiser step of W^[l] or b^[l] in place (update.wgsl); bindings w, g, params{count}, hyper (uniform),
+   * then the optimiser's state tensors (OPTIMIZER_STATE: none, v, or m and v).
+   */
+  update: (optimizer: OptimizerName): KernelVariant =>
+    variant('update', { MOMENTUM: optimizer === 'momentum', ADAM: optimizer === 'adam' },
+      ['write', 'read', 'uniform', 'uniform', ...UPDATE_STATE[optimizer]], true),
 };
 
 /** Workgroup sizes (threads) of the 1-D kernels and the output tile of matmul, as written in the shaders. */
-export const WORKGROUP = { elementwise: 256, loss: 64, biasGrad: 64, matmulTile: 64, stats: 64, init: 256 } as const;
+export const WORKGROUP = { elementwise: 256, loss: 64, biasGrad: 64, matmulTile: 64, stats: 64, init: 256, update: 256 } as const;

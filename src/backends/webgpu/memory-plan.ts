@@ -15,24 +15,32 @@
  *   dA, dZ, dW, db  rings of R = G + 1 slots (layer l in slot l mod R), whose statistics are reduced every G
  *              layers; with keepAll, one slot per layer.
  *   y, labels (u32), loss   targets (n^[L], m), labels (m), per-example loss (m).
+ *   optW1, optb1, optW2, optb2  training only: the optimiser's state per W^[l] and b^[l] (OPTIMIZER_STATE tensors:
+ *              momentum's buffer in optW1/optb1; Adam's m there and v in optW2/optb2); no slots otherwise.
  * Statistics: results records for every tensor (6L + 1), reduced group by group (G layers) by reduction-plan.ts,
  * with scratch records for a group's work items (one per STATS_CHUNK elements) and merges.
  */
 import { LimitError, type MemorySummary } from '../backend';
 import type { MemoryOptions, NetworkShape } from '../../model/network';
+import { OPTIMIZER_STATE, type OptimizerName } from '../../model/optimizers';
 import { CENTRED_BYTES, MOMENTS_BYTES } from '../../stats/stats';
+import { HIST_WORDS } from '../../stats/histogram';
 import { ceilDiv, foldWorkgroups } from './dispatch';
 import { WORKGROUP } from './kernels';
 import { STATS_CHUNK, STATS_WORKGROUP } from './reduction-plan';
 
-export type KindName = 'W' | 'b' | 'z' | 'act0' | 'act1' | 'ckpt' | 'out' | 'dA' | 'dZ' | 'dW' | 'db' | 'y' | 'labels' | 'loss';
-export const KIND_NAMES: readonly KindName[] = ['W', 'b', 'z', 'act0', 'act1', 'ckpt', 'out', 'dA', 'dZ', 'dW', 'db', 'y', 'labels', 'loss'];
+export type KindName = 'W' | 'b' | 'z' | 'act0' | 'act1' | 'ckpt' | 'out' | 'dA' | 'dZ' | 'dW' | 'db' | 'y' | 'labels' | 'loss'
+  | 'optW1' | 'optb1' | 'optW2' | 'optb2';
+export const KIND_NAMES: readonly KindName[] = ['W', 'b', 'z', 'act0', 'act1', 'ckpt', 'out', 'dA', 'dZ', 'dW', 'db', 'y', 'labels', 'loss',
+  'optW1', 'optb1', 'optW2', 'optb2'];
 
 const KIND_DESCRIPTION: Record<KindName, string> = {
   W: 'the weights W^[1..L]', b: 'the biases b^[1..L]', z: 'the pre-activations z^[l]',
   act0: 'the activations a^[l] of even l between checkpoints', act1: 'the activations a^[l] of odd l between checkpoints',
   ckpt: 'the input a^[0] and the checkpoints', out: 'the output ŷ = a^[L]', dA: 'the gradients dA^[l]', dZ: 'the gradients dZ^[l]',
   dW: 'the gradients dW^[l]', db: 'the gradients db^[l]', y: 'the targets', labels: 'the labels', loss: 'the per-example loss',
+  optW1: 'the optimiser state of W (momentum buffer, or Adam\'s first moment m)', optb1: 'the optimiser state of b (momentum buffer, or Adam\'s m)',
+  optW2: 'the optimiser state of W (Adam\'s second moment v)', optb2: 'the optimiser state of b (Adam\'s v)',
 };
 
 /** The device limits the plan depends on (a subset of GPUSupportedLimits). */
@@ -70,8 +78,12 @@ export interface MemoryPlan {
   /** Ring slots of dA, dZ, dW, db (L + 1 with keepAll). */
   R: number;
   kinds: Record<KindName, KindPlan>;
+  /** The optimiser whose state is planned (training), or null. */
+  optimizer: OptimizerName | null;
   /** Result records (6L + 1) plus the scratch the largest group's reduction needs. */
   statsRecords: number;
+  /** Bytes of the histograms' counters (HIST_WORDS per result, 2 per layer for the units), 0 without histograms. */
+  histogramBytes: number;
   totalBytes: number;
 }
 
@@ -102,6 +114,7 @@ export const ringSlot = (plan: MemoryPlan, l: number) => l % plan.R;
 function packKind(name: KindName, sizes: readonly number[], pageLimit: number, align: number, limitName: string): KindPlan {
   const bindingBytes = Math.max(4, ...sizes.map((n) => n * 4));
   if (bindingBytes > pageLimit) throw new LimitError(limitName, bindingBytes, pageLimit, `one tensor of ${KIND_DESCRIPTION[name]} (bytes)`);
+  if (sizes.length === 0) return { name, pages: [], slots: [], bindingBytes: 4 }; // a kind this network does not use
   const pages: number[] = [0];
   const slots: Region[] = [];
   let next = 0;
@@ -138,6 +151,8 @@ function layout(shape: NetworkShape, memory: MemoryOptions, limits: EngineLimits
   const maxW = Math.max(...layers.map((l) => n[l] * n[l - 1]));
   const R = memory.keepAll ? L + 1 : G + 1;
   const ckpts = Math.ceil(L / s);
+  const states = memory.optimizer ? OPTIMIZER_STATE[memory.optimizer] : 0;
+  const state = (k: number, sizes: number[]) => (states >= k ? sizes : []);
   const pack = (name: KindName, sizes: number[]) => packKind(name, sizes, pageLimit, align, limitName);
   const kinds: Record<KindName, KindPlan> = {
     W: pack('W', layers.map((l) => n[l] * n[l - 1])),
@@ -154,6 +169,10 @@ function layout(shape: NetworkShape, memory: MemoryOptions, limits: EngineLimits
     y: pack('y', [n[L] * m]),
     labels: pack('labels', [m]),
     loss: pack('loss', [m]),
+    optW1: pack('optW1', state(1, layers.map((l) => n[l] * n[l - 1]))),
+    optb1: pack('optb1', state(1, layers.map((l) => n[l]))),
+    optW2: pack('optW2', state(2, layers.map((l) => n[l] * n[l - 1]))),
+    optb2: pack('optb2', state(2, layers.map((l) => n[l]))),
   };
   // Scratch records of one group's reduction (at most 3G + 1 tensors): their chunks, plus the merge outputs
   // (fewer than the chunks).
@@ -161,7 +180,12 @@ function layout(shape: NetworkShape, memory: MemoryOptions, limits: EngineLimits
   const groupElements = (G + (s < L ? G : L)) * (2 * maxNM + maxW) + maxNM;
   const statsRecords = 6 * L + 1 + 2 * (ceilDiv(groupElements, STATS_CHUNK) + 6 * L + 1);
   const kindBytes = Object.values(kinds).reduce((t, k) => t + k.pages.reduce((a, b) => a + b, 0), 0);
-  return { L, s, G, R, kinds, statsRecords, totalBytes: kindBytes + statsBytes(statsRecords) };
+  const histogramBytes = memory.histograms ? 4 * ((6 * L + 1) * HIST_WORDS + 2 * L) : 0;
+  return {
+    L, s, G, R, kinds, optimizer: memory.optimizer ?? null, statsRecords, histogramBytes,
+    // The statistics (and histograms) are also read back: their staging copy counts too.
+    totalBytes: kindBytes + statsBytes(statsRecords) + 2 * histogramBytes,
+  };
 }
 
 /**
@@ -206,11 +230,14 @@ export function planMemory(shape: NetworkShape, memory: MemoryOptions, limits: E
 
 /** The plan as the user sees it (--plan, the GUI): bytes and pages per kind, checkpointing, dispatches per step. */
 export function summarize(plan: MemoryPlan, shape: NetworkShape, budgetBytes: number, dispatchesPerStep: number, hostInit: boolean): MemorySummary {
-  const kinds: MemorySummary['kinds'] = KIND_NAMES.map((name) => ({
+  const kinds: MemorySummary['kinds'] = KIND_NAMES.filter((name) => plan.kinds[name].slots.length > 0).map((name) => ({
     name, description: KIND_DESCRIPTION[name],
     bytes: plan.kinds[name].pages.reduce((a, b) => a + b, 0), pages: plan.kinds[name].pages.length,
   }));
   kinds.push({ name: 'stats', description: 'the statistics records', bytes: statsBytes(plan.statsRecords), pages: 2 });
+  if (plan.histogramBytes > 0) {
+    kinds.push({ name: 'hist', description: 'the histograms and unit counts, and their read-back copy', bytes: 2 * plan.histogramBytes, pages: 2 });
+  }
   return {
     kinds, totalBytes: plan.totalBytes, budgetBytes, checkpointEvery: plan.s < plan.L ? plan.s : null,
     dispatchesPerStep, hostInit,

@@ -9,6 +9,8 @@
  *   loss:     dA^[L] = ∂J/∂ŷ, per-example loss
  *   backward: dZ^[l] = dA^[l] ⊙ g'(z^[l]);  dW^[l] = dZ^[l] a^[l-1]ᵀ;  db^[l] = Σ_j dZ^[l];  dA^[l-1] = W^[l]ᵀ dZ^[l]
  *   with checkpoints (s < L), the backward pass first recomputes z and a of each segment from its checkpoint.
+ *   training: each backward unit ends with the optimiser's update of W^[l] and b^[l] (shaders/update.wgsl), after
+ *   dA^[l-1] has used W^[l]; W's statistics are then reduced at the start of every step.
  */
 import { throwIfCancelled, type Phase, type RunControl, type Tensors } from '../backend';
 import { layerDraw } from '../../model/init';
@@ -17,6 +19,7 @@ import { PURPOSE } from '../../model/philox';
 import { initParamWords } from './init-params';
 import { TENSOR_NAMES } from '../../model/network';
 import type { Moments } from '../../stats/stats';
+import { stepScalars, type OptimizerSpec } from '../../model/optimizers';
 import { ceilDiv } from './dispatch';
 import { kernels, WORKGROUP, type KernelVariant } from './kernels';
 import { productGroups, type KernelChooser } from './kernel-choice';
@@ -31,6 +34,8 @@ export interface Unit {
   readonly phase: Phase;
   readonly layer: number;
   readonly dispatches: Dispatch[];
+  /** Training: the optimiser's update of W^[l] and b^[l], run after the unit's dispatches in an updating step. */
+  readonly update?: Dispatch[];
 }
 
 /** Longest stretch of building between two returns to the event loop (progress, cancel, the page). */
@@ -60,10 +65,16 @@ export class NetworkProgram {
   private readonly rec: Recorder;
   /** The step's units, in order. */
   readonly units: Unit[] = [];
+  /** The reduction of W's statistics, run once the weights are drawn (W does not change during a step). */
+  private weightStats: Promise<Dispatch[]> | null = null;
   private records: StatsRecords | null = null;
   private readback: StatsReadback | null = null;
   /** The extended range's scales (shaders/scales.wgsl), or null in the float32 range. */
   readonly scales: GPUBuffer | null;
+  /** Training: the optimiser's per-step scalars (update.wgsl HyperParams), one slot shared by every update. */
+  private hyper: ParamSlot | null = null;
+  /** Whether an update has changed the weights since they were drawn (W's statistics are then reduced every step). */
+  private updated = false;
 
   private constructor(device: GPUDevice, cache: PipelineCache, readonly shape: NetworkShape, readonly plan: MemoryPlan,
     private readonly chooser: KernelChooser) {
@@ -234,6 +245,23 @@ export class NetworkProgram {
     return Promise.all(ops);
   }
 
+  /** The optimiser's update of W^[l] and b^[l] from dW^[l] and db^[l] (their ring slot), with its state tensors. */
+  private async update(l: number): Promise<Dispatch[]> {
+    const optimizer = this.plan.optimizer!;
+    const n = this.shape.widths;
+    const ring = ringSlot(this.plan, l);
+    const states = (param: 'W' | 'b') => (optimizer === 'sgd' ? [] : optimizer === 'momentum' ? [this.bind(`opt${param}1`, l - 1)]
+      : [this.bind(`opt${param}1`, l - 1), this.bind(`opt${param}2`, l - 1)]);
+    return Promise.all([
+      this.rec.dispatch(kernels.update(optimizer), `update W^[${l}]`,
+        [this.bind('W', l - 1), this.bind('dW', ring), this.rec.param([n[l] * n[l - 1]]), this.hyper!, ...states('W')],
+        ceilDiv(n[l] * n[l - 1], WORKGROUP.update)),
+      this.rec.dispatch(kernels.update(optimizer), `update b^[${l}]`,
+        [this.bind('b', l - 1), this.bind('db', ring), this.rec.param([n[l]]), this.hyper!, ...states('b')],
+        ceilDiv(n[l], WORKGROUP.update)),
+    ]);
+  }
+
   private async record(control: RunControl): Promise<void> {
     const { widths: n, m, loss } = this.shape;
     const { L, s, G } = this.plan;
@@ -250,9 +278,11 @@ export class NetworkProgram {
       const a = activationSlot(this.plan, l);
       g.tensors.push(
         this.source('z', zSlot(this.plan, l), n[l] * m, resultIndex('z', l), g.buffers),
-        this.source(a.kind, a.index, n[l] * m, resultIndex('a', l), g.buffers),
-        this.source('W', l - 1, n[l] * n[l - 1], resultIndex('W', l), g.buffers));
+        this.source(a.kind, a.index, n[l] * m, resultIndex('a', l), g.buffers));
     };
+    // W does not change during a step: its statistics are reduced once, when the weights are drawn.
+    const weightGroup: Group = { tensors: [], buffers: [], after: 0, top: 0 };
+    for (let l = 1; l <= L; l++) weightGroup.tensors.push(this.source('W', l - 1, n[l] * n[l - 1], resultIndex('W', l), weightGroup.buffers));
     if (s < L) {
       for (let lo = 1; lo <= L; lo += Math.min(G, s)) {
         const g: Group = { tensors: [], buffers: [], after: Math.min(L, lo + Math.min(G, s) - 1), top: lo };
@@ -272,16 +302,24 @@ export class NetworkProgram {
       }
     }
     lastGroup.tensors.push(this.source('loss', 0, m, T - 1, lastGroup.buffers));
-    const reductions = [...forwardGroups, ...backwardGroups].map((g) => ({ g, plan: planReduction(g.tensors, T) }));
-    this.records = statsRecords(this.rec, T, Math.max(...reductions.map((r) => r.plan.records)));
+    const reductions = [...forwardGroups, ...backwardGroups, weightGroup].map((g) => ({ g, plan: planReduction(g.tensors, T) }));
+    const histograms = this.plan.histogramBytes > 0;
+    this.records = statsRecords(this.rec, T, Math.max(...reductions.map((r) => r.plan.records)), 'stats', histograms ? L : -1);
     this.readback = new StatsReadback(this.rec, this.records, this.scales);
     const statsOf = new Map<Group, Promise<Dispatch[]>>(reductions.map(({ g, plan }, i) =>
       [g, reductionDispatches(this.rec, plan, g.buffers, this.records!, `stats group ${i}`)]));
+    this.weightStats = statsOf.get(weightGroup)!;
 
+    if (this.plan.optimizer) this.hyper = this.rec.ownParam();
     const pause = buildPauser(control, 2 * L);
     for (let l = 1; l <= L; l++) {
       await pause(l);
       const dispatches = await this.forward(l);
+      if (histograms && l < L) {
+        // Dead and saturated units of a^[l], counted once per step (recomputed segments do not count again).
+        dispatches.push(await this.rec.dispatch(kernels.units(), `units of a^[${l}]`,
+          [this.bindA(l), { buffer: this.records.units! }, this.rec.param([n[l], m, l - 1])], ceilDiv(n[l], WORKGROUP.stats)));
+      }
       const g = forwardGroups.find((f) => f.after === l);
       if (g) dispatches.push(...await statsOf.get(g)!);
       this.units.push({ phase: 'forward', layer: l, dispatches });
@@ -303,7 +341,57 @@ export class NetworkProgram {
       dispatches.push(...await this.backward(l));
       const g = backwardGroups.find((b) => b.after === l);
       if (g) dispatches.push(...await statsOf.get(g)!);
-      this.units.push({ phase: 'backward', layer: l, dispatches });
+      this.units.push({ phase: 'backward', layer: l, dispatches, ...(this.plan.optimizer ? { update: await this.update(l) } : {}) });
+    }
+  }
+
+  /**
+   * The units of a step: with `update`, each backward unit followed by its layer's optimiser update (the program
+   * must be built for training, and {@link writeHyper} called for the step); once the weights have been updated,
+   * every step begins by reducing W's statistics.
+   * @throws Error if `update` is asked of a program built without an optimiser.
+   */
+  async stepUnits(update: boolean): Promise<Unit[]> {
+    if (update && !this.plan.optimizer) throw new Error('step with update: the network was loaded without an optimiser (problem.training)');
+    let units = this.units;
+    if (update) {
+      units = units.map((u) => (u.update ? { ...u, dispatches: [...u.dispatches, ...u.update] } : u));
+      this.updated = true;
+    }
+    // W's statistics are reduced again when the weights changed, and with histograms (their counters are cleared at
+    // the start of every step).
+    if (this.updated || this.plan.histogramBytes > 0) {
+      units = [{ ...units[0], dispatches: [...await this.weightStats!, ...units[0].dispatches] }, ...units.slice(1)];
+    }
+    return units;
+  }
+
+  /** The forward units only (ŷ of a batch; statistics of z and a where the plan recomputes, harmlessly). */
+  get forwardUnits(): Unit[] {
+    return this.units.filter((u) => u.phase === 'forward');
+  }
+
+  /**
+   * Write the optimiser's scalars of step t (≥ 1) for the next updating step (float64 on the host, then float32).
+   * @throws Error if the program was built without an optimiser; RangeError if t < 1.
+   */
+  writeHyper(spec: OptimizerSpec, t: number): void {
+    if (!this.hyper) throw new Error('writeHyper: the network was loaded without an optimiser');
+    const { stepSize, sqrtCorrection2 } = stepScalars(spec, t);
+    const f = Float32Array.of(stepSize, sqrtCorrection2, spec.momentum, spec.beta1, 1 - spec.beta1, spec.beta2, 1 - spec.beta2,
+      spec.eps, spec.weightDecay);
+    this.rec.writeParam(this.hyper, [...new Uint32Array(f.buffer)]);
+  }
+
+  /** Clear the optimiser's state (new weights start a new optimisation), and forget earlier updates. */
+  resetOptimizer(): void {
+    this.updated = false;
+    for (const kind of ['optW1', 'optb1', 'optW2', 'optb2'] as const) {
+      for (const page of this.pages[kind]) {
+        const encoder = this.device.createCommandEncoder();
+        encoder.clearBuffer(page);
+        this.device.queue.submit([encoder.finish()]);
+      }
     }
   }
 
@@ -321,6 +409,15 @@ export class NetworkProgram {
     write(a0.kind, a0.index, batch.X);
     write('y', 0, batch.Y);
     write('labels', 0, batch.labels);
+  }
+
+  /**
+   * Replace x, the targets and the labels with another batch of the same m (training: the next minibatch;
+   * evaluation: x of examples to predict).
+   * @throws RangeError if the batch does not match the slots.
+   */
+  setBatch(batch: Batch): void {
+    this.loadBatch(batch);
   }
 
   /** Write W^[l] (host-drawn values). @throws RangeError on a size mismatch. */
@@ -376,6 +473,7 @@ export class NetworkProgram {
    */
   startStep(encoder: GPUCommandEncoder): void {
     if (this.scales) encoder.clearBuffer(this.scales, SCALES_GLOBAL_BYTES);
+    this.readback!.clear(encoder);
   }
 
   /** The extended range: the exponent of the bias (written with the weights). */
@@ -387,6 +485,11 @@ export class NetworkProgram {
     this.device.queue.writeBuffer(this.scales, 0, Int32Array.of(e));
   }
 
+  /** The unit that reduces W's statistics (after the weights are drawn, before the next step reads them back). */
+  async weightStatsUnit(): Promise<Unit> {
+    return { phase: 'init', layer: this.plan.L, dispatches: await this.weightStats! };
+  }
+
   /** Copy the statistics results (and the scales) into the readback buffer (the last encoder of a step). */
   copyResults(encoder: GPUCommandEncoder): void {
     this.readback!.copy(encoder);
@@ -394,10 +497,11 @@ export class NetworkProgram {
 
   /**
    * Read back and decode the results (after the submit of copyResults): one Moments per tensor, resultIndex order,
-   * and the scales (extended range) as scale exponents per tensor (0 in the float32 range).
+   * the scales (extended range) as scale exponents per tensor (0 in the float32 range), and with histograms their
+   * counters (HIST_WORDS per result, resultIndex order) and the unit counters (dead, saturated of layer l at 2(l−1)).
    */
-  async readResults(): Promise<{ moments: Moments[]; scales: number[] }> {
-    const { moments, extra } = await this.readback!.read();
+  async readResults(): Promise<{ moments: Moments[]; scales: number[]; hist: Uint32Array | null; units: Uint32Array | null }> {
+    const { moments, extra, hist, units } = await this.readback!.read();
     const L = this.plan.L;
     const scales = new Array<number>(moments.length).fill(0);
     if (extra) {
@@ -411,7 +515,7 @@ export class NetworkProgram {
       }
       scales[6 * L] = extra[1];
     }
-    return { moments, scales };
+    return { moments, scales, hist, units };
   }
 
   /**
@@ -423,6 +527,25 @@ export class NetworkProgram {
     const { L, s, R } = this.plan;
     if (s < L || R <= L) throw new Error('readTensors needs a network loaded with keepAll (every tensor kept)');
     const n = this.shape.widths, m = this.shape.m;
+    const read = this.reader();
+    const layers = Array.from({ length: L }, (_, i) => i + 1);
+    const [W, z, a, dA, dZ, dW, db, loss] = await Promise.all([
+      Promise.all(layers.map((l) => read('W', l - 1, n[l] * n[l - 1]))),
+      Promise.all(layers.map((l) => read('z', zSlot(this.plan, l), n[l] * m))),
+      Promise.all([0, ...layers].map((l) => { const x = activationSlot(this.plan, l); return read(x.kind, x.index, n[l] * m); })),
+      Promise.all(layers.map((l) => read('dA', ringSlot(this.plan, l), n[l] * m))),
+      Promise.all(layers.map((l) => read('dZ', ringSlot(this.plan, l), n[l] * m))),
+      Promise.all(layers.map((l) => read('dW', ringSlot(this.plan, l), n[l] * n[l - 1]))),
+      Promise.all(layers.map((l) => read('db', ringSlot(this.plan, l), n[l]))),
+      read('loss', 0, m),
+    ]);
+    return { W, z, a, dA, dZ, dW, db, lossPerExample: loss };
+  }
+
+  /**
+   * A reader of slots: each page it touches is copied and read back once (float32 values of the slot, `elements` long).
+   */
+  reader(): (kind: KindName, index: number, elements: number) => Promise<Float32Array> {
     const cache = new Map<GPUBuffer, Promise<Float32Array>>();
     const readPage = (buffer: GPUBuffer): Promise<Float32Array> => {
       let p = cache.get(buffer);
@@ -443,22 +566,27 @@ export class NetworkProgram {
       }
       return p;
     };
-    const read = async (kind: KindName, index: number, elements: number) => {
+    return async (kind, index, elements) => {
       const r = this.region(kind, index);
       return (await readPage(r.buffer)).slice(r.offset / 4, r.offset / 4 + elements);
     };
-    const layers = Array.from({ length: L }, (_, i) => i + 1);
-    const [W, z, a, dA, dZ, dW, db, loss] = await Promise.all([
+  }
+
+  /** ŷ = a^[L] of the last forward pass, row-major (n^[L], m), read back. */
+  readOutput(): Promise<Float32Array> {
+    const n = this.shape.widths;
+    return this.reader()('out', 0, n[n.length - 1] * this.shape.m);
+  }
+
+  /** W^[l] row-major (n^[l], n^[l-1]) and b^[l] (n^[l]) of every layer, index l-1, read back. */
+  async readWeights(): Promise<{ W: Float32Array[]; b: Float32Array[] }> {
+    const n = this.shape.widths, read = this.reader();
+    const layers = Array.from({ length: n.length - 1 }, (_, i) => i + 1);
+    const [W, b] = await Promise.all([
       Promise.all(layers.map((l) => read('W', l - 1, n[l] * n[l - 1]))),
-      Promise.all(layers.map((l) => read('z', zSlot(this.plan, l), n[l] * m))),
-      Promise.all([0, ...layers].map((l) => { const x = activationSlot(this.plan, l); return read(x.kind, x.index, n[l] * m); })),
-      Promise.all(layers.map((l) => read('dA', ringSlot(this.plan, l), n[l] * m))),
-      Promise.all(layers.map((l) => read('dZ', ringSlot(this.plan, l), n[l] * m))),
-      Promise.all(layers.map((l) => read('dW', ringSlot(this.plan, l), n[l] * n[l - 1]))),
-      Promise.all(layers.map((l) => read('db', ringSlot(this.plan, l), n[l]))),
-      read('loss', 0, m),
+      Promise.all(layers.map((l) => read('b', l - 1, n[l]))),
     ]);
-    return { W, z, a, dA, dZ, dW, db, lossPerExample: loss };
+    return { W, b };
   }
 
   /** Release every buffer of the program; it is unusable afterwards. */

@@ -18,8 +18,10 @@ import matmulRegs from '../../../shaders/matmul_regs.wgsl?raw';
 import philox from '../../../shaders/philox.wgsl?raw';
 import scales from '../../../shaders/scales.wgsl?raw';
 import activationFns from '../../../shaders/activation_fns.wgsl?raw';
+import update from '../../../shaders/update.wgsl?raw';
+import histogram from '../../../shaders/histogram.wgsl?raw';
 
-export const SHADERS = { matmul, matmul_regs: matmulRegs, activation, bias_grad: biasGrad, loss, stats, init } as const;
+export const SHADERS = { matmul, matmul_regs: matmulRegs, activation, bias_grad: biasGrad, loss, stats, init, update, histogram } as const;
 export type ShaderName = keyof typeof SHADERS;
 
 /**

@@ -9,21 +9,31 @@ import { kernels } from './kernels';
 import type { Dispatch, Recorder } from './recorder';
 import { STATS_WORKGROUP, type ReductionPlan } from './reduction-plan';
 import { ceilDiv } from './dispatch';
+import { HIST_WORDS } from '../../stats/histogram';
 
-/** Moments and Centred records: results [0, results), scratch after. */
+/** Moments and Centred records: results [0, results), scratch after; with histograms, their counters. */
 export interface StatsRecords {
   readonly moments: GPUBuffer;
   readonly centred: GPUBuffer;
   /** Number of result records (the reductions' scratchBase). */
   readonly results: number;
+  /** HIST_WORDS u32 counters per result (shaders/histogram.wgsl), or null without histograms. */
+  readonly hist: GPUBuffer | null;
+  /** 2 u32 per layer (dead, saturated units), or null without histograms. */
+  readonly units: GPUBuffer | null;
 }
 
-/** Records for `results` tensors and `records` in all (results + scratch). */
-export function statsRecords(rec: Recorder, results: number, records: number, label = 'stats'): StatsRecords {
+/**
+ * Records for `results` tensors and `records` in all (results + scratch); with `unitSlots` ≥ 0, histograms of every
+ * result and unit counters for that many layers.
+ */
+export function statsRecords(rec: Recorder, results: number, records: number, label = 'stats', unitSlots = -1): StatsRecords {
   return {
     moments: rec.buffer(`${label} moments`, records * MOMENTS_BYTES),
     centred: rec.buffer(`${label} centred`, records * CENTRED_BYTES),
     results,
+    hist: unitSlots >= 0 ? rec.buffer(`${label} histograms`, results * HIST_WORDS * 4) : null,
+    units: unitSlots >= 0 ? rec.buffer(`${label} units`, Math.max(1, 2 * unitSlots) * 4) : null,
   };
 }
 
@@ -52,6 +62,14 @@ export async function reductionDispatches(rec: Recorder, plan: ReductionPlan, so
       dispatches.push(rec.dispatch(kernels.statsMerge(pass2), `${label} ${name} merge ${i + 1}`,
         [{ buffer: merges! }, { buffer: pass2 ? records.centred : records.moments }, param(level.first, level.count)], ceilDiv(level.count, STATS_WORKGROUP)));
     }
+    // Histograms: once the moments are merged (their linear bins span each tensor's min and max).
+    if (!pass2 && records.hist) {
+      for (const src of plan.sources) {
+        dispatches.push(rec.dispatch(kernels.histogram(), `${label} histograms source ${src.source}`,
+          [{ buffer: sources[src.source] }, { buffer: work }, { buffer: records.moments }, { buffer: records.hist }, rec.param([src.firstWork, src.numWork])],
+          ceilDiv(src.numWork, STATS_WORKGROUP)));
+      }
+    }
   }
   return Promise.all(dispatches);
 }
@@ -63,32 +81,48 @@ export async function reductionDispatches(rec: Recorder, plan: ReductionPlan, so
 export class StatsReadback {
   private readonly buffer: GPUBuffer;
 
+  /** Byte offsets in the readback buffer: the extra buffer, the histograms, the unit counters, the end. */
+  private readonly at: { extra: number; hist: number; units: number; end: number };
+
   constructor(rec: Recorder, private readonly records: StatsRecords, private readonly extra: GPUBuffer | null = null) {
-    this.buffer = rec.buffer('stats readback', records.results * (MOMENTS_BYTES + CENTRED_BYTES) + (extra?.size ?? 0),
-      GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
+    const extraAt = records.results * (MOMENTS_BYTES + CENTRED_BYTES);
+    const hist = extraAt + (extra?.size ?? 0);
+    const units = hist + (records.hist?.size ?? 0);
+    this.at = { extra: extraAt, hist, units, end: units + (records.units?.size ?? 0) };
+    this.buffer = rec.buffer('stats readback', this.at.end, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
   }
 
-  /** Copy the result records (and the extra buffer) into the readback buffer, after the dispatches. */
+  /** Clear the histograms' and units' counters (the first encoder of a step). */
+  clear(encoder: GPUCommandEncoder): void {
+    if (this.records.hist) encoder.clearBuffer(this.records.hist);
+    if (this.records.units) encoder.clearBuffer(this.records.units);
+  }
+
+  /** Copy the result records (the extra buffer, the histograms) into the readback buffer, after the dispatches. */
   copy(encoder: GPUCommandEncoder): void {
     const T = this.records.results;
     encoder.copyBufferToBuffer(this.records.moments, 0, this.buffer, 0, T * MOMENTS_BYTES);
     encoder.copyBufferToBuffer(this.records.centred, 0, this.buffer, T * MOMENTS_BYTES, T * CENTRED_BYTES);
-    if (this.extra) encoder.copyBufferToBuffer(this.extra, 0, this.buffer, T * (MOMENTS_BYTES + CENTRED_BYTES), this.extra.size);
+    if (this.extra) encoder.copyBufferToBuffer(this.extra, 0, this.buffer, this.at.extra, this.extra.size);
+    if (this.records.hist) encoder.copyBufferToBuffer(this.records.hist, 0, this.buffer, this.at.hist, this.records.hist.size);
+    if (this.records.units) encoder.copyBufferToBuffer(this.records.units, 0, this.buffer, this.at.units, this.records.units.size);
   }
 
   /**
-   * Map the readback buffer (once the submit holding copy() is done): one Moments per result record, and the extra
-   * buffer's words (i32), or null without one.
+   * Map the readback buffer (once the submit holding copy() is done): one Moments per result record, the extra
+   * buffer's words (i32) or null, and the histograms' and units' counters (u32) or null.
    */
-  async read(): Promise<{ moments: Moments[]; extra: Int32Array | null }> {
+  async read(): Promise<{ moments: Moments[]; extra: Int32Array | null; hist: Uint32Array | null; units: Uint32Array | null }> {
     const T = this.records.results;
     await this.buffer.mapAsync(GPUMapMode.READ);
     const bytes = this.buffer.getMappedRange().slice(0);
     this.buffer.unmap();
-    const end = T * (MOMENTS_BYTES + CENTRED_BYTES);
+    const { extra, hist, units, end } = this.at;
     return {
-      moments: decodeMoments(bytes.slice(0, T * MOMENTS_BYTES), bytes.slice(T * MOMENTS_BYTES, end), T),
-      extra: this.extra ? new Int32Array(bytes.slice(end)) : null,
+      moments: decodeMoments(bytes.slice(0, T * MOMENTS_BYTES), bytes.slice(T * MOMENTS_BYTES, extra), T),
+      extra: this.extra ? new Int32Array(bytes.slice(extra, hist)) : null,
+      hist: this.records.hist ? new Uint32Array(bytes.slice(hist, units)) : null,
+      units: this.records.units ? new Uint32Array(bytes.slice(units, end)) : null,
     };
   }
 }

@@ -3,14 +3,16 @@
  * chunks by runner.ts with progress and cancel, statistics reduced on the GPU and read back once per step. Runs unchanged in the browser (navigator.gpu) and in Node
  * (Dawn, backends/webgpu/node-gpu.ts).
  */
-import { CancelledError, throwIfCancelled, type Backend, type MemorySummary, type RunControl, type Tensors } from '../backend';
+import { CancelledError, checkTraining, throwIfCancelled, type Backend, type MemorySummary, type RunControl, type StepOptions, type Tensors } from '../backend';
 import { hostLayer, layerDraw } from '../../model/init';
-import { shapeKey, type MemoryOptions, type NetworkShape, type Problem, TENSOR_NAMES } from '../../model/network';
+import { shapeKey, type Batch, type MemoryOptions, type NetworkShape, type Problem, TENSOR_NAMES, type TensorName } from '../../model/network';
+import type { OptimizerSpec } from '../../model/optimizers';
 import type { LayerReport, StepResult } from '../../model/result';
-import { scaleStats, statsFromMoments, type Moments, type Stats } from '../../stats/stats';
+import { scaleStats, statsFromMoments, type Stats } from '../../stats/stats';
+import { decodeHistogram, HIST_WORDS, type Histogram } from '../../stats/histogram';
 import { planMemory, summarize, type EngineLimits } from './memory-plan';
 import { PipelineCache } from './pipelines';
-import { KernelChooser } from './kernel-choice';
+import { KernelChooser, kernelName, type ChoiceStore } from './kernel-choice';
 import { NetworkProgram, resultIndex } from './program';
 import { runUnits } from './runner';
 
@@ -74,23 +76,27 @@ export class WebGpuBackend implements Backend {
   lastInitMs = 0;
   private program: NetworkProgram | null = null;
   private programKey: string | null = null;
+  /** The loaded problem's optimiser, and the updating steps taken since its weights were drawn. */
+  private training: OptimizerSpec | null = null;
+  private updates = 0;
   private lost: string | null = null;
 
   /** The matmul kernel of each product shape, measured on this adapter (kernel-choice.ts). */
   chooser: KernelChooser;
 
-  private constructor(readonly device: GPUDevice, readonly adapter: string) {
+  private constructor(readonly device: GPUDevice, readonly adapter: string, readonly software: boolean, kernels?: ChoiceStore) {
     this.cache = new PipelineCache(device);
-    this.chooser = new KernelChooser(device, this.cache, adapter);
+    this.chooser = new KernelChooser(device, this.cache, adapter, kernels);
     device.lost.then((info) => { this.lost = info.message || info.reason; });
   }
 
   /**
    * Request an adapter and a device with the adapter's largest buffer limits.
    * @param gpu navigator.gpu, or Dawn's GPU object in Node
+   * @param kernels where measured kernel choices persist (default: memory, for the life of the process)
    * @throws GpuError if no adapter or device is available
    */
-  static async create(gpu: GPU): Promise<WebGpuBackend> {
+  static async create(gpu: GPU, kernels?: ChoiceStore): Promise<WebGpuBackend> {
     const adapter = await gpu.requestAdapter();
     if (!adapter) throw new GpuError('no WebGPU adapter found');
     const device = await adapter.requestDevice({
@@ -102,7 +108,9 @@ export class WebGpuBackend implements Backend {
     });
     const info = adapter.info;
     const name = [info.vendor, info.architecture, info.device, info.description].filter((s) => s).join(' ') || 'unknown adapter';
-    return new WebGpuBackend(device, name);
+    // A software adapter: the fallback adapter, or SwiftShader (which some browsers do not flag as fallback).
+    const software = (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter === true || /swiftshader/i.test(name);
+    return new WebGpuBackend(device, name, software, kernels);
   }
 
   /** The limits memory plans are checked against. */
@@ -126,6 +134,7 @@ export class WebGpuBackend implements Backend {
 
   async setProblem(problem: Problem, control: RunControl = {}): Promise<void> {
     this.assertAlive();
+    checkTraining(problem);
     const key = shapeKey(problem.shape, problem.memory);
     const t0 = performance.now();
     this.lastBuildMs = 0;
@@ -158,6 +167,37 @@ export class WebGpuBackend implements Backend {
       throw e;
     }
     this.program.loadBatch(problem.batch);
+    this.program.resetOptimizer();
+    this.training = problem.training ?? null;
+    this.updates = 0;
+  }
+
+  setBatch(batch: Batch): void {
+    if (!this.program || this.programKey === null) throw new Error('WebGpuBackend.setBatch: no problem set (call setProblem first)');
+    this.program.setBatch(batch);
+  }
+
+  async predict(X: Float32Array<ArrayBuffer>, control: RunControl = {}): Promise<Float32Array> {
+    this.assertAlive();
+    const program = this.program;
+    if (!program || this.programKey === null) throw new Error('WebGpuBackend.predict: no problem set (call setProblem first)');
+    const n = program.shape.widths, m = program.shape.m;
+    if (X.length !== n[0] * m) throw new RangeError(`predict: x must hold n^[0]·m = ${n[0] * m} values, got ${X.length}`);
+    program.setBatch({ X, Y: new Float32Array(n[n.length - 1] * m), labels: new Uint32Array(m) });
+    try {
+      return await withErrorScopes(this.device, 'the forward pass', async () => {
+        await runUnits(this.device, program.forwardUnits, control, {}, this.fixedChunk);
+        return program.readOutput();
+      });
+    } catch (e) {
+      if (e instanceof CancelledError) throw e;
+      throw await this.lostError(e);
+    }
+  }
+
+  async readWeights(): Promise<{ W: Float32Array[]; b: Float32Array[] }> {
+    if (!this.program || this.programKey === null) throw new Error('WebGpuBackend.readWeights: no problem set');
+    return this.program.readWeights();
   }
 
   /**
@@ -179,18 +219,24 @@ export class WebGpuBackend implements Backend {
         last = performance.now();
       }
     }
-    await runUnits(this.device, await program.initUnits(spec, onHost), control);
+    await runUnits(this.device, [...await program.initUnits(spec, onHost), await program.weightStatsUnit()], control);
     program.writeBiasExponent(spec.bias);
   }
 
-  async step(control: RunControl = {}): Promise<StepResult> {
+  async step(control: RunControl = {}, options: StepOptions = {}): Promise<StepResult> {
     this.assertAlive();
     const program = this.program;
     if (!program || this.programKey === null) throw new Error('WebGpuBackend.step: no problem set (call setProblem first)');
-    let results: { moments: Moments[]; scales: number[] };
+    if (options.update && !this.training) throw new Error('WebGpuBackend.step: update asked, but the problem has no optimiser (problem.training)');
+    throwIfCancelled(control.signal);
+    if (options.update) program.writeHyper(this.training!, ++this.updates);
+    // An updating step runs to its end: cancel would leave the weights half-updated.
+    const units = await program.stepUnits(options.update === true);
+    const runControl: RunControl = options.update ? { onProgress: control.onProgress } : control;
+    let results: Awaited<ReturnType<NetworkProgram['readResults']>>;
     try {
       results = await withErrorScopes(this.device, 'the step', async () => {
-        const run = await runUnits(this.device, program.units, control,
+        const run = await runUnits(this.device, units, runControl,
           { start: (encoder) => program.startStep(encoder), finish: (encoder) => program.copyResults(encoder) }, this.fixedChunk);
         this.lastMsPerUnit = run.msPerUnit;
         this.lastSubmits = run.submits;
@@ -201,14 +247,38 @@ export class WebGpuBackend implements Backend {
       throw await this.lostError(e);
     }
     this.assertAlive();
-    const stats = results.moments.map((m, i) => scaleStats(statsFromMoments(m), results.scales[i]));
-    const n = program.shape.widths;
+    const stored = results.moments.map(statsFromMoments);
+    const stats = stored.map((s, i) => scaleStats(s, results.scales[i]));
+    const n = program.shape.widths, L = n.length - 1;
     const layers: LayerReport[] = [];
-    for (let l = 1; l < n.length; l++) {
-      const at = (t: (typeof TENSOR_NAMES)[number]): Stats => stats[resultIndex(t, l)];
-      layers.push({ layer: l, fanIn: n[l - 1], fanOut: n[l], z: at('z'), a: at('a'), dA: at('dA'), dZ: at('dZ'), W: at('W'), dW: at('dW') });
+    for (let l = 1; l <= L; l++) {
+      const at = (t: TensorName): Stats => stats[resultIndex(t, l)];
+      const report: LayerReport = { layer: l, fanIn: n[l - 1], fanOut: n[l], z: at('z'), a: at('a'), dA: at('dA'), dZ: at('dZ'), W: at('W'), dW: at('dW') };
+      const { hist, units } = results;
+      if (hist && units) {
+        const histogram = (t: TensorName) => {
+          const i = resultIndex(t, l);
+          return decodeHistogram(hist.subarray(i * HIST_WORDS, (i + 1) * HIST_WORDS), stored[i].min, stored[i].max, results.scales[i]);
+        };
+        report.histograms = Object.fromEntries(TENSOR_NAMES.map((t) => [t, histogram(t)])) as Record<TensorName, Histogram>;
+        if (l < L) {
+          report.deadUnits = units[2 * (l - 1)] / n[l];
+          report.saturatedUnits = units[2 * (l - 1) + 1] / n[l];
+        }
+      }
+      layers.push(report);
     }
     return { loss: stats[stats.length - 1].mean, layers };
+  }
+
+  kernelReport(): { line: string; measured: boolean }[] {
+    return [...this.chooser.choices.values()].map((c) => {
+      const others = c.timings.filter((t) => t.kernel !== kernelName(c.kernel)).map((t) => `${t.kernel} ${t.ms.toPrecision(3)} ms`);
+      const mine = c.timings.find((t) => t.kernel === kernelName(c.kernel));
+      const rejected = c.rejected.map((r) => `${r.kernel} rejected, error ${r.error.toPrecision(2)}`);
+      const detail = mine ? `, measured ${mine.ms.toPrecision(3)} ms (${[...others, ...rejected].join(', ')})` : ' (chosen earlier on this adapter)';
+      return { line: `${c.shape} → ${kernelName(c.kernel)}${detail}`, measured: mine !== undefined };
+    });
   }
 
   async readTensors(): Promise<Tensors> {
