@@ -2,18 +2,21 @@
  * `npm run bench`: how fast gradscope is, measured against something in the same run on the same adapter.
  *
  * Modes:
- * - (default) the peers: gradscope against TensorFlow.js (tf.matMul, tf.variableGrads) and jax-js (np.matmul,
+ * - `--peers` (also the default): the peers: gradscope against TensorFlow.js (tf.matMul, tf.variableGrads) and jax-js (np.matmul,
  *   jit(valueAndGrad)) on the same WebGPU adapter — the adapter's multiply-add ceiling, workgroupBarrier and empty
- *   dispatch costs; products at 128×64×128, 128³, 512³, 1024³, 127×513×257 and 1×4096×4096 (every kernel of gradscope,
- *   the chooser's pick marked); whole steps of relu-he, seed-explode, a deep narrow net (L = 2,000, n = 8, m = 8) and a
- *   wide one (L = 16, n = 1024, m = 128), with gradscope's dispatches per layer and its statistics' share of a step.
+ *   dispatch costs; products at 128×64×128, 512³ and 1024³ (--full: also 128³, 127×513×257 and 1×4096×4096); whole
+ *   steps of relu-he and seed-explode (--full: also a deep narrow net, L = 2,000, n = 8, m = 8, and a wide one,
+ *   L = 16, n = 1024, m = 128), with gradscope's dispatches per layer and its statistics' share of a step.
  *   Every result is checked against the float64 CPU reference before it is timed (a mismatch is reported, not timed);
- *   contenders are timed in interleaved rounds (A B C A B C …) and reported as median [min–max]. Prints one table with
+ *   contenders are timed in interleaved rounds (A B C A B C …; 3–5, fewer after 20 s) and reported as median [min–max]. Prints one table with
  *   the ratios ours/peer and ours/ceiling (only ratios are claims: on a machine without a GPU, SwiftShader's times are
  *   CPU times) and writes bench/results/<date>-<node|browser>.json. Code: bench/peers/.
  *     --browser        in headless Chromium (Playwright; Vite serves bench/browser/index.html) instead of Node (Dawn)
- *     --quick          3 rounds instead of 3–7 (7 unless a comparison passes a minute), three shapes, shorter
- *                      calibration
+ *     --full           every shape and network above, 3–7 rounds (fewer after a minute): tens of minutes on a
+ *                      software adapter (the default takes about 2–3 minutes there)
+ *     --rounds N       exactly N interleaved rounds per comparison
+ *     --shapes LIST    only these products, e.g. 128x64x128,512x512x512
+ *     --nets LIST      only these networks (relu-he, seed-explode, deep-narrow, wide)
  *     --all-kernels    time every matmul kernel of gradscope in the rounds (by default: the chooser's pick, the others
  *                      shown with the chooser's own timings)
  *     --only LIST      some of ceiling,matmul,step
@@ -40,13 +43,18 @@ import { runStep } from '../src/session/run';
 import { memoryOf, shapeOf } from '../src/session/problem';
 import type { RunResult } from '../src/model/result';
 import { installNavigatorGpu } from './peers/node-navigator';
-import { runPeerBench, SECTIONS, type PeerBenchResult, type Section } from './peers/run';
+import { netsFor, parseShape, roundsFor, runPeerBench, SECTIONS, type PeerBenchResult, type Section } from './peers/run';
 import { formatTable } from './peers/table';
+import { BENCH_NETS } from './peers/nets';
 
 const DEFAULT_PRESETS = 'relu-he,tanh-xavier,seed-explode';
 const opts = new Command()
   .option('--browser', 'the peer bench in headless Chromium instead of Node')
-  .option('--quick', 'the peer bench with fewer rounds, shapes and kernels')
+  .option('--peers', 'the peer bench (the default): gradscope, tfjs and jax-js on the same adapter')
+  .option('--full', 'the peer bench with every shape and network (slow on a software adapter)')
+  .option('--rounds <n>', 'the peer bench with exactly n interleaved rounds per comparison')
+  .option('--shapes <list>', 'the peer bench\'s products, e.g. 128x64x128,512x512x512')
+  .option('--nets <list>', `the peer bench's networks (${BENCH_NETS.map((n) => n.name).join(', ')})`)
   .option('--all-kernels', 'the peer bench times every matmul kernel of gradscope in its rounds, not only the chosen one')
   .option('--only <sections>', `the peer bench's sections to run (${SECTIONS.join(',')})`)
   .option('--chromium <path>', 'the Chromium to drive with --browser')
@@ -54,7 +62,7 @@ const opts = new Command()
   .option('--steps <n>', 'timed steps per backend and preset (--presets), after one warm-up step')
   .option('--depths <list>', 'instead: the depth table (build, weights, step, bytes per layer) of the issue\'s network at these depths, e.g. 100,1000,10000')
   .parse(process.argv.filter((a) => a !== '--'))
-  .opts<{ browser?: boolean; quick?: boolean; allKernels?: boolean; only?: string; chromium?: string; presets?: string | true; steps?: string; depths?: string }>();
+  .opts<{ peers?: boolean; browser?: boolean; full?: boolean; rounds?: string; shapes?: string; nets?: string; allKernels?: boolean; only?: string; chromium?: string; presets?: string | true; steps?: string; depths?: string }>();
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -124,15 +132,20 @@ async function peerBench(): Promise<void> {
   const bad = sections?.find((s) => !SECTIONS.includes(s));
   if (bad !== undefined) throw new Error(`--only: "${bad}" is not one of ${SECTIONS.join(', ')}`);
   const log = (line: string) => console.error(line);
+  const rounds = opts.rounds === undefined ? undefined : Number(opts.rounds);
+  roundsFor(!!opts.full, rounds); // throws for a bad --rounds before anything starts
+  const shapes = opts.shapes?.split(',').map(parseShape);
+  const nets = opts.nets?.split(',').map((s) => s.trim());
+  netsFor(!!opts.full, nets); // and for an unknown network
   let result: PeerBenchResult;
   if (opts.browser) {
     const { runInBrowser } = await import('./peers/browser-runner'); // Vite and Playwright, only here
-    result = await runInBrowser({ quick: !!opts.quick, allKernels: !!opts.allKernels, sections, executablePath: opts.chromium, log, timeoutMinutes: 60 });
+    result = await runInBrowser({ full: !!opts.full, rounds, shapes, nets, allKernels: !!opts.allKernels, sections, executablePath: opts.chromium, log, timeoutMinutes: 60 });
   } else {
     const { gpu, reason } = await nodeGpu();
     if (!gpu) throw new Error(`bench needs WebGPU: ${reason}`);
     installNavigatorGpu(gpu); // the peers look for WebGPU at navigator.gpu
-    result = await runPeerBench(gpu, 'node', { quick: !!opts.quick, allKernels: !!opts.allKernels, log, sections });
+    result = await runPeerBench(gpu, 'node', { full: !!opts.full, rounds, shapes, nets, allKernels: !!opts.allKernels, log, sections });
   }
   console.log(formatTable(result));
   const dir = fileURLToPath(new URL('./results/', import.meta.url));
@@ -142,7 +155,7 @@ async function peerBench(): Promise<void> {
   console.log(`\nwritten: ${relative(process.cwd(), file)}`);
 }
 
-if (opts.presets === undefined && opts.steps === undefined && opts.depths === undefined) {
+if (opts.peers || opts.browser || (opts.presets === undefined && opts.steps === undefined && opts.depths === undefined)) {
   await peerBench();
   process.exit(0);
 }

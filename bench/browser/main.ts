@@ -2,7 +2,7 @@
  * The bench page: runs the peer bench (bench/peers/run.ts) on navigator.gpu and shows its table. For
  * `npm run bench -- --browser`, which reads window.benchResult (or window.benchError) once window.benchDone is set.
  */
-import { runPeerBench, SECTIONS, type PeerBenchResult, type Section } from '../peers/run';
+import { parseShape, runPeerBench, SECTIONS, type PeerBenchResult, type Section } from '../peers/run';
 import { errorText } from '../peers/measure';
 import { formatTable } from '../peers/table';
 
@@ -25,7 +25,9 @@ const log = (line: string) => {
 
 try {
   if (!navigator.gpu) throw new Error('this browser has no WebGPU (navigator.gpu)');
-  const result = await runPeerBench(navigator.gpu, 'browser', { quick: params.has('quick'), allKernels: params.has('all-kernels'), log, sections: only });
+  const result = await runPeerBench(navigator.gpu, 'browser', {
+    full: params.has('full'), rounds: params.has('rounds') ? Number(params.get('rounds')) : undefined,
+    shapes: params.get('shapes')?.split(',').map(parseShape), nets: params.get('nets')?.split(','), allKernels: params.has('all-kernels'), log, sections: only });
   window.benchResult = result;
   document.getElementById('table')!.textContent = formatTable(result);
   status.textContent = 'done';

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { chromium } from '@playwright/test';
 import { createServer } from 'vite';
-import type { PeerBenchResult, Section } from './run';
+import type { PeerBenchResult, Section, Shape } from './run';
 
 /** The system Chromium (Debian's package, with SwiftShader); elsewhere Playwright's own browser, if installed. */
 const SYSTEM_CHROMIUM = '/usr/bin/chromium';
@@ -16,7 +16,10 @@ const CHROMIUM_ARGS = ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-back
   '--disable-sync', '--no-first-run'];
 
 export interface BrowserOptions {
-  quick: boolean;
+  full: boolean;
+  rounds?: number;
+  shapes?: readonly Shape[];
+  nets?: readonly string[];
   allKernels: boolean;
   sections?: readonly Section[];
   /** Chromium's executable (default: /usr/bin/chromium where it exists). */
@@ -45,7 +48,10 @@ export async function runInBrowser(opts: BrowserOptions): Promise<PeerBenchResul
     page.on('console', (msg) => { if (msg.type() === 'log' || msg.type() === 'error') opts.log(`[page] ${msg.text()}`); });
     page.on('pageerror', (e) => opts.log(`[page error] ${e.message}`));
     const query = new URLSearchParams();
-    if (opts.quick) query.set('quick', '');
+    if (opts.full) query.set('full', '');
+    if (opts.rounds !== undefined) query.set('rounds', String(opts.rounds));
+    if (opts.shapes) query.set('shapes', opts.shapes.map((s) => `${s.M}x${s.K}x${s.N}`).join(','));
+    if (opts.nets) query.set('nets', opts.nets.join(','));
     if (opts.allKernels) query.set('all-kernels', '');
     if (opts.sections) query.set('only', opts.sections.join(','));
     await page.goto(`${base}bench/browser/index.html?${query}`);

@@ -15,6 +15,8 @@ export interface Ceiling {
   /** K of the best kernel, and the median GFLOP/s of each K tried. */
   accumulators: number;
   byAccumulators: Record<number, number>;
+  /** Workgroups (of 256) of the ceiling kernel's dispatch. */
+  groups: number;
   /** Nanoseconds per workgroupBarrier() per workgroup, at 64 and 256 invocations per workgroup. */
   barrierNs: { wg64: Sample; wg256: Sample };
   /** Microseconds per empty dispatch (one workgroup of one invocation), in a pass of many. */
@@ -24,12 +26,22 @@ export interface Ceiling {
 /** Invocations of the ceiling kernel: enough to fill any GPU there is (2048 workgroups of 256). */
 const FMA_GROUPS = 2048;
 const FMA_WG = 256;
+/** The fewest workgroups the ceiling kernel is shrunk to on an adapter that is slow to start invocations. */
+const MIN_FMA_GROUPS = 16;
 /** Accumulators (vec4) per invocation of the ceiling kernels tried. */
 const FMA_ACCUMULATORS = [1, 2, 4, 8, 16];
 /** Workgroups of the barrier kernel. */
 const BARRIER_GROUPS = 64;
 /** Dispatches of the empty kernel in one pass (against one). */
 const EMPTY_DISPATCHES = 1000;
+
+/**
+ * GFLOP/s of the ceiling kernel with `k` vec4 accumulators: `iters` iterations (2 flops per multiply-add, 4k
+ * multiply-adds per iteration) over `invocations` invocations took `ms` milliseconds. NaN unless ms > 0.
+ */
+export function fmaRate(k: number, iters: number, invocations: number, ms: number): number {
+  return ms > 0 ? (2 * 4 * k * iters * invocations) / (ms * 1e6) : NaN;
+}
 
 /** fma.wgsl with K vec4 accumulators. */
 function fmaSource(k: number): string {
@@ -83,20 +95,30 @@ export async function measureCeiling(device: GPUDevice, rounds: number, targetMs
     return iters;
   };
   try {
-    // Multiply-add ceiling: each K calibrated, then the K's interleaved; the best K's rounds are the ceiling.
+    // Multiply-add ceiling. The workgroups are halved (from FMA_GROUPS, at least MIN_FMA_GROUPS) until one iteration
+    // takes under a tenth of targetMs — a software adapter pays per invocation started, a GPU does not — then each
+    // K's iterations are doubled until a dispatch takes targetMs, so that the fixed costs are at most about a tenth of
+    // it (the ceiling is, if anything, underestimated). The K's are interleaved; the best K's rounds are the ceiling.
     const fmas = await Promise.all(FMA_ACCUMULATORS.map(async (k) => {
       const pipeline = await kernel(device, fmaSource(k), { WG: FMA_WG }, `bench fma ×${k}`);
       return { k, pipeline, bg: bindGroup(pipeline), iters: 0, gflops: [] as number[] };
     }));
-    for (const f of fmas) f.iters = await calibrate((i) => time(f.pipeline, f.bg, FMA_GROUPS, i));
+    let groups = FMA_GROUPS;
+    const widest = fmas[fmas.length - 1];
+    await time(widest.pipeline, widest.bg, groups, 1); // warm
+    while (groups > MIN_FMA_GROUPS && (await time(widest.pipeline, widest.bg, groups, 1)) > targetMs / 10) groups /= 2;
+    for (const f of fmas) f.iters = await calibrate((i) => time(f.pipeline, f.bg, groups, i));
     for (let r = 0; r < rounds; r++) {
       for (const f of fmas) {
-        const ms = await time(f.pipeline, f.bg, FMA_GROUPS, f.iters);
-        f.gflops.push((2 * 4 * f.k * f.iters * FMA_GROUPS * FMA_WG) / (ms * 1e6));
+        const rate = fmaRate(f.k, f.iters, groups * FMA_WG, await time(f.pipeline, f.bg, groups, f.iters));
+        if (Number.isFinite(rate)) f.gflops.push(rate);
       }
     }
-    const byAccumulators = Object.fromEntries(fmas.map((f) => [f.k, summarize(f.gflops).median]));
-    const best = fmas.reduce((a, b) => (summarize(b.gflops).median > summarize(a.gflops).median ? b : a));
+    const medianOf = (f: (typeof fmas)[number]) => (f.gflops.length > 0 ? summarize(f.gflops).median : NaN);
+    const byAccumulators = Object.fromEntries(fmas.map((f) => [f.k, medianOf(f)]));
+    const measured = fmas.filter((f) => f.gflops.length > 0);
+    if (measured.length === 0) throw new Error('multiply-add ceiling: no dispatch took measurable time');
+    const best = measured.reduce((a, b) => (medianOf(b) > medianOf(a) ? b : a));
     const gflops = summarize(best.gflops);
 
     // Barriers: with minus without, interleaved.
@@ -137,7 +159,7 @@ export async function measureCeiling(device: GPUDevice, rounds: number, targetMs
       const many = await passOf(EMPTY_DISPATCHES), one = await passOf(1);
       us.push(((many - one) * 1000) / (EMPTY_DISPATCHES - 1));
     }
-    return { gflops, accumulators: best.k, byAccumulators, barrierNs, emptyDispatchUs: summarize(us) };
+    return { gflops, accumulators: best.k, byAccumulators, groups, barrierNs, emptyDispatchUs: summarize(us) };
   } finally {
     params.destroy();
     out.destroy();

@@ -19,7 +19,7 @@ export const BENCH_NETS: readonly BenchNet[] = [
   { name: 'relu-he', raw: { preset: 'relu-he' } },
   { name: 'seed-explode', raw: { preset: 'seed-explode' } },
   {
-    name: 'deep narrow',
+    name: 'deep-narrow',
     raw: { depth: 2000, width: 8, batch: 8, input: 'gaussian', inputDim: 8, outputDim: 8, activation: 'tanh', init: 'orthogonal', loss: 'softmax-xent' },
   },
   {

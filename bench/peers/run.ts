@@ -14,19 +14,28 @@ import { measureCeiling, type Ceiling } from './ceiling';
 import { dispatchesPerLayer, gradscopeMatmul, gradscopeStep, statisticsShare } from './gradscope';
 import { createJax } from './jax';
 import { errorText, interleave, relativeError, summarize, yieldToEventLoop, type Outcome, type Rounds, type Sample, type Timed } from './measure';
-import { BENCH_NETS, describeNet, netConfig, netData, stepFlops } from './nets';
+import { BENCH_NETS, describeNet, netConfig, netData, stepFlops, type BenchNet } from './nets';
 import type { MatmulRun, Peer, StepRun } from './peer';
 import { createTfjs } from './tfjs';
 
 export interface PeerBenchOptions {
-  /** Fewer rounds and shapes, shorter calibration (a first look; the full run takes minutes on a software adapter). */
-  quick: boolean;
+  /**
+   * Every shape and network of issue 7 (6 products, 4 networks, 3–7 rounds), not only the default's three products
+   * and two networks (3–5 rounds): tens of minutes on a software adapter.
+   */
+  full: boolean;
+  /** Exactly this many interleaved rounds per comparison (instead of the default's or --full's range). */
+  rounds?: number;
   /** Time every kernel of MATMUL_CANDIDATES in the interleaved rounds, not only the chooser's pick. */
   allKernels?: boolean;
   /** Where progress lines go. */
   log: (line: string) => void;
   /** Run only these sections (all by default). */
   sections?: readonly Section[];
+  /** Only these products (instead of the default's or --full's). */
+  shapes?: readonly Shape[];
+  /** Only these networks, by name (BENCH_NETS). */
+  nets?: readonly string[];
 }
 
 export type Section = 'ceiling' | 'matmul' | 'step';
@@ -39,14 +48,24 @@ export const MATMUL_SHAPES: readonly Shape[] = [
   { M: 128, K: 64, N: 128 }, { M: 128, K: 128, N: 128 }, { M: 512, K: 512, N: 512 }, { M: 1024, K: 1024, N: 1024 },
   { M: 127, K: 513, N: 257 }, { M: 1, K: 4096, N: 4096 },
 ];
-const QUICK_SHAPES: readonly Shape[] = [MATMUL_SHAPES[0], MATMUL_SHAPES[4], MATMUL_SHAPES[5]];
+/** The default's products: the issue's three (a relu-he layer, 512³, 1024³). */
+export const DEFAULT_SHAPES: readonly Shape[] = [MATMUL_SHAPES[0], MATMUL_SHAPES[2], MATMUL_SHAPES[3]];
+/** The default's networks: relu-he and seed-explode. */
+export const DEFAULT_NETS = BENCH_NETS.slice(0, 2);
 
 /**
- * Rounds per comparison: 7, or fewer (at least 3) once a comparison has taken a minute — a round of 1024³ products or
- * of the wide network's step takes many seconds on a software adapter. --quick: 3.
+ * Rounds per comparison: 5 (--full: 7), or fewer (at least 3) once a comparison has taken 20 s (--full: a minute) —
+ * a round of 1024³ products or of the wide network's step takes seconds on a software adapter.
  */
+const DEFAULT_ROUNDS: Rounds = { min: 3, max: 5, budgetMs: 20_000 };
 const FULL_ROUNDS: Rounds = { min: 3, max: 7, budgetMs: 60_000 };
-const QUICK_ROUNDS: Rounds = { min: 3, max: 3, budgetMs: 0 };
+
+/** The rounds of a run: --rounds n exactly, else the default's or --full's range. @throws RangeError for n < 1. */
+export function roundsFor(full: boolean, rounds?: number): Rounds {
+  if (rounds === undefined) return full ? FULL_ROUNDS : DEFAULT_ROUNDS;
+  if (!Number.isInteger(rounds) || rounds < 1) throw new RangeError(`rounds: ${rounds} is not a whole number ≥ 1`);
+  return { min: rounds, max: rounds, budgetMs: 0 };
+}
 
 /** Relative error to float64 above which a product (‖ΔC‖/‖C‖) or a step (|ΔJ|/|J|) does not count. */
 export const MATMUL_TOLERANCE = 1e-4;
@@ -106,7 +125,7 @@ export interface PeerBenchResult {
   userAgent: string;
   adapter: string;
   peers: PeerInfo[];
-  quick: boolean;
+  full: boolean;
   rounds: Rounds;
   ceiling: Ceiling | { error: string } | null;
   matmul: MatmulResult[];
@@ -128,18 +147,38 @@ function randomMatrix(count: number, stream: string): Float32Array<ArrayBuffer> 
   return Float32Array.from({ length: count }, () => 2 * rng.uniform() - 1);
 }
 
+/** "512x512x512" or "128×64×128" as a Shape. @throws RangeError for anything else. */
+export function parseShape(text: string): Shape {
+  const dims = text.trim().split(/[x×]/).map(Number);
+  if (dims.length !== 3 || !dims.every((d) => Number.isInteger(d) && d >= 1)) throw new RangeError(`shape "${text}": expected MxKxN, e.g. 512x512x512`);
+  const [M, K, N] = dims;
+  return { M, K, N };
+}
+
+/** The networks of a run: these names, or the default's or --full's. @throws RangeError for an unknown name. */
+export function netsFor(full: boolean, names?: readonly string[]): readonly BenchNet[] {
+  if (!names) return full ? BENCH_NETS : DEFAULT_NETS;
+  return names.map((name) => {
+    const net = BENCH_NETS.find((n) => n.name === name.trim());
+    if (!net) throw new RangeError(`network "${name}" is not one of ${BENCH_NETS.map((n) => n.name).join(', ')}`);
+    return net;
+  });
+}
+
 /**
  * Run the peer bench on `gpu` (navigator.gpu, or Dawn's GPU with navigator.gpu set to it: the peers look there).
  */
 export async function runPeerBench(gpu: GPU, face: 'node' | 'browser', opts: PeerBenchOptions): Promise<PeerBenchResult> {
-  const { quick, log } = opts;
+  const { full } = opts;
+  const t0 = performance.now();
+  const log = (line: string) => opts.log(`[${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${line}`);
   const sections = new Set(opts.sections ?? SECTIONS);
-  const rounds = quick ? QUICK_ROUNDS : FULL_ROUNDS;
-  const targetMs = quick ? 30 : 100;
+  const rounds = roundsFor(full, opts.rounds);
+  const targetMs = full ? 100 : 50;
   const backend = await WebGpuBackend.create(highPerformance(gpu));
   const result: PeerBenchResult = {
     date: new Date().toISOString(), face, userAgent: globalThis.navigator?.userAgent ?? `Node.js ${globalThis.process?.version}`,
-    adapter: backend.adapter, peers: [], quick, rounds, ceiling: null, matmul: [], steps: [],
+    adapter: backend.adapter, peers: [], full, rounds, ceiling: null, matmul: [], steps: [],
   };
   const peers: Peer[] = [];
   for (const [name, create] of [['tfjs', createTfjs], ['jax-js', createJax]] as const) {
@@ -157,20 +196,20 @@ export async function runPeerBench(gpu: GPU, face: 'node' | 'browser', opts: Pee
     if (sections.has('ceiling')) {
       log('ceiling: multiply-adds, barriers, empty dispatches');
       try {
-        result.ceiling = await measureCeiling(backend.device, rounds.max, targetMs);
+        result.ceiling = await measureCeiling(backend.device, rounds.max, 2 * targetMs);
       } catch (e) {
         result.ceiling = { error: errorText(e) };
       }
     }
     if (sections.has('matmul')) {
-      for (const shape of quick ? QUICK_SHAPES : MATMUL_SHAPES) {
+      for (const shape of opts.shapes ?? (full ? MATMUL_SHAPES : DEFAULT_SHAPES)) {
         log(`matmul ${shape.M}×${shape.K}×${shape.N}`);
         result.matmul.push(await compareMatmul(backend, peers, shape, { allKernels: !!opts.allKernels, rounds, targetMs, log }));
         await yieldToEventLoop();
       }
     }
     if (sections.has('step')) {
-      for (const net of BENCH_NETS) {
+      for (const net of netsFor(full, opts.nets)) {
         log(`step ${net.name}`);
         result.steps.push(await compareStep(backend, peers, net, rounds, log));
         await yieldToEventLoop();
@@ -213,9 +252,7 @@ async function compareMatmul(backend: WebGpuBackend, peers: readonly Peer[], sha
         run.dispose();
         continue;
       }
-      const t0 = performance.now();
-      await run.run(1);
-      o.log(`  ${s.name}: ‖ΔC‖/‖C‖ = ${error.toExponential(1)}, ${(performance.now() - t0).toFixed(1)} ms per product (warm-up)`);
+      o.log(`  ${s.name}: ‖ΔC‖/‖C‖ = ${error.toExponential(1)}`);
       prepared.push({ ...s, run, error, outcome: null });
     } catch (e) {
       run?.dispose();
@@ -223,7 +260,8 @@ async function compareMatmul(backend: WebGpuBackend, peers: readonly Peer[], sha
       prepared.push({ ...s, run: null, error: NaN, outcome: { status: 'failed', reason: errorText(e) } });
     }
   }
-  // Products per timed call: doubled until our chosen kernel's call takes targetMs (at most 1024).
+  // Products per timed call: doubled until our chosen kernel's call takes targetMs (at most 1024). The check above
+  // (read: one product and its read-back) was every contender's warm-up.
   const ours = prepared.find((p) => p.ours && p.run) ?? prepared.find((p) => p.run);
   let perCall = 1;
   if (ours?.run) {
@@ -234,7 +272,7 @@ async function compareMatmul(backend: WebGpuBackend, peers: readonly Peer[], sha
     }
   }
   const timed = prepared.filter((p) => p.run);
-  for (const p of timed) await p.run!.run(perCall); // every contender warm at this size
+  if (perCall > 1) for (const p of timed) await p.run!.run(perCall); // every contender warm at this size (read() warmed one)
   const times = await interleave(timed.map((p): Timed => ({ name: p.name, once: () => p.run!.run(perCall) })), o.rounds, perCall);
   for (const p of prepared) p.run?.dispose();
   return {

@@ -19,7 +19,7 @@ export function num(x: number): string {
 export const sample = (s: Sample) => `${num(s.median)} [${num(s.min)}–${num(s.max)}]`;
 const ratio = (x: number) => (Number.isFinite(x) ? `${x.toPrecision(3)}×` : '');
 
-const W0 = 44, WV = 24, WR = 14;
+const W0 = 50, WV = 24, WR = 14;
 
 export function formatTable(r: PeerBenchResult): string {
   const peerNames = r.peers.map((p) => p.name);
@@ -31,7 +31,7 @@ export function formatTable(r: PeerBenchResult): string {
   };
   const lines: string[] = [];
   const row = (label: string, values: string[], ratios: string[] = []) => {
-    lines.push(label.padEnd(W0) + values.map((v) => v.padEnd(WV)).join('') + ratios.map((x) => x.padStart(WR)).join('').trimEnd());
+    lines.push((label.length < W0 ? label.padEnd(W0) : `${label}  `) + values.map((v) => v.padEnd(WV)).join('') + ratios.map((x) => x.padStart(WR)).join('').trimEnd());
   };
   const cell = (c: ContenderResult | undefined, value: (s: Sample) => Sample): string => {
     if (!c) return '';
@@ -48,7 +48,7 @@ export function formatTable(r: PeerBenchResult): string {
   const ceiling = r.ceiling && 'gflops' in r.ceiling ? r.ceiling.gflops.median : NaN;
 
   lines.push(`gradscope peer bench · ${r.face === 'node' ? 'Node (Dawn)' : 'browser'} · adapter: ${r.adapter} · ${r.date.slice(0, 10)}`
-    + ` · ${r.rounds.min === r.rounds.max ? r.rounds.max : `${r.rounds.min}–${r.rounds.max}`} interleaved rounds${r.quick ? ' (--quick)' : ''}: median [min–max]`);
+    + ` · ${r.rounds.min === r.rounds.max ? r.rounds.max : `${r.rounds.min}–${r.rounds.max}`} interleaved rounds${r.full ? ' (--full)' : ''}: median [min–max]`);
   for (const p of r.peers) {
     lines.push(p.error ? `  ${p.name}: cannot run here: ${p.error}` : `  ${p.label}: adapter ${p.adapter}${p.adapter === r.adapter ? ' (the same)' : ' (NOT gradscope\'s adapter string)'}`);
   }
@@ -60,7 +60,7 @@ export function formatTable(r: PeerBenchResult): string {
   if (r.ceiling) {
     if ('error' in r.ceiling) row('ceiling', [`not run ${note(`ceiling: ${r.ceiling.error}`)}`]);
     else {
-      row(`multiply-add ceiling, GFLOP/s (${r.ceiling.accumulators} vec4 acc.)`, [sample(r.ceiling.gflops)]);
+      row(`multiply-add ceiling GFLOP/s (${r.ceiling.accumulators}×vec4)`, [sample(r.ceiling.gflops)]);
       row('workgroupBarrier, ns per barrier per workgroup', []);
       row('  64 invocations', [sample(r.ceiling.barrierNs.wg64)]);
       row('  256 invocations', [sample(r.ceiling.barrierNs.wg256)]);
@@ -69,21 +69,23 @@ export function formatTable(r: PeerBenchResult): string {
   }
 
   if (r.matmul.length > 0) {
-    row('matmul GFLOP/s, M×K×N (ours: chosen kernel)', []);
+    row('matmul C = A·B, M×K×N (ours: the kernel gradscope\'s chooser picked)', []);
     for (const m of r.matmul) {
       const gflops = (s: Sample) => mapSample(s, (ms) => m.flops / (ms * 1e6));
       const ours = m.contenders.find((c) => c.ours);
       const peers = peerNames.map((p) => m.contenders.find((c) => c.name === p));
       const oursMs = median(ours);
-      row(`  ${m.shape.M}×${m.shape.K}×${m.shape.N} ${m.chosen}`, [cell(ours, gflops), ...peers.map((p) => cell(p, gflops))],
+      const ms = (x: Sample) => x;
+      row(`  ${m.shape.M}×${m.shape.K}×${m.shape.N}: ms per product`, [cell(ours, ms), ...peers.map((p) => cell(p, ms))],
         [...peers.map((p) => ratio(median(p) / oursMs)), ratio(m.flops / (oursMs * 1e6) / ceiling)]);
+      row(`    GFLOP/s, ours: ${m.chosen}`, [cell(ours, gflops), ...peers.map((p) => cell(p, gflops))]);
       for (const c of m.contenders.filter((x) => !x.ours && x.name.startsWith('gradscope '))) {
         row(`    · ${c.name.slice('gradscope '.length)}`, [cell(c, gflops)], [...peers.map(() => ''), ratio(m.flops / (median(c) * 1e6) / ceiling)]);
       }
       const timedHere = new Set(m.contenders.map((c) => c.name));
       for (const t of m.chooser?.timings ?? []) {
         if (timedHere.has(`gradscope ${t.kernel}`)) continue;
-        row(`    · ${t.kernel} (chooser's timing)`, [num(m.flops / (t.ms * 1e6))], [...peers.map(() => ''), ratio(m.flops / (t.ms * 1e6) / ceiling)]);
+        row(`    · ${t.kernel}, chooser's timing`, [num(m.flops / (t.ms * 1e6))], [...peers.map(() => ''), ratio(m.flops / (t.ms * 1e6) / ceiling)]);
       }
       for (const x of m.chooser?.rejected ?? []) row(`    · ${x.kernel}`, [`✗ mismatch ${note(`gradscope ${x.kernel}, ${m.shape.M}×${m.shape.K}×${m.shape.N}: rejected by the chooser, error ${x.error.toExponential(1)}`)}`]);
     }
