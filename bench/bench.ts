@@ -2,18 +2,19 @@
  * `npm run bench`: how fast gradscope is, measured against something in the same run on the same adapter.
  *
  * Modes:
- * - `--peers` (also the default): the peers: gradscope against TensorFlow.js (tf.matMul, tf.variableGrads) and jax-js (np.matmul,
- *   jit(valueAndGrad)) on the same WebGPU adapter — the adapter's multiply-add ceiling, workgroupBarrier and empty
+ * - `--peers` (also the default): gradscope against TensorFlow.js (tf.matMul, tf.variableGrads) and jax-js
+ *   (np.matmul, jit(valueAndGrad)) on the same WebGPU adapter — the adapter's multiply-add ceiling, workgroupBarrier and empty
  *   dispatch costs; products at 128×64×128, 512³ and 1024³ (--full: also 128³, 127×513×257 and 1×4096×4096); whole
  *   steps of relu-he and seed-explode (--full: also a deep narrow net, L = 2,000, n = 8, m = 8, and a wide one,
  *   L = 16, n = 1024, m = 128), with gradscope's dispatches per layer and its statistics' share of a step.
  *   Every result is checked against the float64 CPU reference before it is timed (a mismatch is reported, not timed);
- *   contenders are timed in interleaved rounds (A B C A B C …; 3–5, fewer after 20 s) and reported as median [min–max]. Prints one table with
- *   the ratios ours/peer and ours/ceiling (only ratios are claims: on a machine without a GPU, SwiftShader's times are
+ *   contenders are timed in interleaved rounds (A B C A B C …; 3–5, fewer after 20 s) and reported as median
+ *   [min–max]. Prints one table with the ratios ours/peer and ours/ceiling (only ratios are claims: on a machine without a GPU, SwiftShader's times are
  *   CPU times) and writes bench/results/<date>-<node|browser>.json. Code: bench/peers/.
  *     --browser        in headless Chromium (Playwright; Vite serves bench/browser/index.html) instead of Node (Dawn)
  *     --full           every shape and network above, 3–7 rounds (fewer after a minute): tens of minutes on a
- *                      software adapter (the default takes about 2–3 minutes there)
+ *                      software adapter (the default: minutes there, most of them 1024³; --shapes without it is
+ *                      shorter)
  *     --rounds N       exactly N interleaved rounds per comparison
  *     --shapes LIST    only these products, e.g. 128x64x128,512x512x512
  *     --nets LIST      only these networks (relu-he, seed-explode, deep-narrow, wide)

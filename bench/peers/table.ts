@@ -19,7 +19,7 @@ export function num(x: number): string {
 export const sample = (s: Sample) => `${num(s.median)} [${num(s.min)}–${num(s.max)}]`;
 const ratio = (x: number) => (Number.isFinite(x) ? `${x.toPrecision(3)}×` : '');
 
-const W0 = 50, WV = 24, WR = 14;
+const W0 = 54, WV = 24, WR = 14;
 
 export function formatTable(r: PeerBenchResult): string {
   const peerNames = r.peers.map((p) => p.name);
@@ -31,7 +31,7 @@ export function formatTable(r: PeerBenchResult): string {
   };
   const lines: string[] = [];
   const row = (label: string, values: string[], ratios: string[] = []) => {
-    lines.push((label.length < W0 ? label.padEnd(W0) : `${label}  `) + values.map((v) => v.padEnd(WV)).join('') + ratios.map((x) => x.padStart(WR)).join('').trimEnd());
+    lines.push(((label.length < W0 ? label.padEnd(W0) : `${label}  `) + values.map((v) => v.padEnd(WV)).join('') + ratios.map((x) => x.padStart(WR)).join('')).trimEnd());
   };
   const cell = (c: ContenderResult | undefined, value: (s: Sample) => Sample): string => {
     if (!c) return '';
