@@ -9,8 +9,8 @@
  *   L = 16, n = 1024, m = 128), with gradscope's dispatches per layer and its statistics' share of a step.
  *   Every result is checked against the float64 CPU reference before it is timed (a mismatch is reported, not timed);
  *   contenders are timed in interleaved rounds (A B C A B C …; 3–5, fewer after 20 s) and reported as median
- *   [min–max]. Prints one table with the ratios ours/peer and ours/ceiling (only ratios are claims: on a machine without a GPU, SwiftShader's times are
- *   CPU times) and writes bench/results/<date>-<node|browser>.json. Code: bench/peers/.
+ *   [min–max]. Prints one table with the ratios ours/peer and ours/ceiling (only ratios are claims: on a machine
+ *   without a GPU, SwiftShader's times are CPU times) and writes bench/results/<date>-<node|browser>.json. Code: bench/peers/.
  *     --browser        in headless Chromium (Playwright; Vite serves bench/browser/index.html) instead of Node (Dawn)
  *     --full           every shape and network above, 3–7 rounds (fewer after a minute): tens of minutes on a
  *                      software adapter (the default: minutes there, most of them 1024³; --shapes without it is
@@ -28,6 +28,9 @@
  *   every layer), and the largest difference of any per-layer statistic relative to that tensor's rms (l2 relative
  *   to l2). `--steps` alone selects this mode with the default presets.
  * - `--depths 100,1000,10000`: the depth table (build, weights, step, bytes per layer) of the issue's network.
+ * - `--phase [--phase-grid 24x24 --phase-net 50,128,16 --one-by-one 24]`: the phase diagram (tanh, issue 9 target)
+ *   batched on the device against the same networks run one per submit sequence (the first --one-by-one of them), in
+ *   ms per grid point.
  * On a machine without a GPU the WebGPU numbers are SwiftShader's (CPU) numbers: read the ratios, not the times.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -47,6 +50,9 @@ import { installNavigatorGpu } from './peers/node-navigator';
 import { netsFor, parseShape, roundsFor, runPeerBench, SECTIONS, type PeerBenchResult, type Section } from './peers/run';
 import { formatTable } from './peers/table';
 import { BENCH_NETS } from './peers/nets';
+import { runPhaseGpu } from '../src/backends/webgpu/phase';
+import { resolvePhaseOptions } from '../src/model/phase';
+import { phaseSpec } from '../src/session/phase';
 
 const DEFAULT_PRESETS = 'relu-he,tanh-xavier,seed-explode';
 const opts = new Command()
@@ -62,8 +68,13 @@ const opts = new Command()
   .option('--presets [names]', `instead: WebGPU vs the CPU reference on these presets (${PRESET_NAMES.join(', ')}; default ${DEFAULT_PRESETS})`)
   .option('--steps <n>', 'timed steps per backend and preset (--presets), after one warm-up step')
   .option('--depths <list>', 'instead: the depth table (build, weights, step, bytes per layer) of the issue\'s network at these depths, e.g. 100,1000,10000')
+  .option('--phase', 'instead: the phase diagram batched against one network at a time')
+  .option('--phase-grid <CxR>', 'with --phase: the grid', '24x24')
+  .option('--phase-net <L,n,m>', 'with --phase: depth, width, batch (tanh)', '50,128,16')
+  .option('--one-by-one <k>', 'with --phase: networks run one at a time (the first k of the grid)', '24')
   .parse(process.argv.filter((a) => a !== '--'))
-  .opts<{ peers?: boolean; browser?: boolean; full?: boolean; rounds?: string; shapes?: string; nets?: string; allKernels?: boolean; only?: string; chromium?: string; presets?: string | true; steps?: string; depths?: string }>();
+  .opts<{ peers?: boolean; browser?: boolean; full?: boolean; rounds?: string; shapes?: string; nets?: string; allKernels?: boolean; only?: string;
+    chromium?: string; presets?: string | true; steps?: string; depths?: string; phase?: boolean; phaseGrid: string; phaseNet: string; oneByOne: string }>();
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -156,7 +167,7 @@ async function peerBench(): Promise<void> {
   console.log(`\nwritten: ${relative(process.cwd(), file)}`);
 }
 
-if (opts.peers || opts.browser || (opts.presets === undefined && opts.steps === undefined && opts.depths === undefined)) {
+if (opts.peers || opts.browser || (opts.presets === undefined && opts.steps === undefined && opts.depths === undefined && !opts.phase)) {
   await peerBench();
   process.exit(0);
 }
@@ -166,6 +177,25 @@ const webgpu = await WebGpuBackend.create(gpu);
 if (opts.depths) {
   console.log(`adapter: ${webgpu.adapter}; depth table (tanh, orthogonal, n = 64, m = 32)`);
   await depthTable(webgpu, opts.depths.split(',').map(Number));
+  webgpu.destroy();
+  process.exit(0);
+}
+if (opts.phase) {
+  const [depth, width, batch] = opts.phaseNet.split(',').map(Number);
+  const cfg = resolveConfig({ depth, width, batch, activation: 'tanh' });
+  const spec = phaseSpec(cfg, resolvePhaseOptions({ grid: opts.phaseGrid }));
+  const budget = cfg.memory * 2 ** 20;
+  await runPhaseGpu(webgpu.device, webgpu.cache, { ...spec, networks: spec.networks.slice(0, 1) }, budget); // compiles the pipelines
+  let t0 = performance.now();
+  const batched = await runPhaseGpu(webgpu.device, webgpu.cache, spec, budget);
+  const batchedMs = (performance.now() - t0) / spec.networks.length;
+  const k = Math.min(Number(opts.oneByOne), spec.networks.length);
+  t0 = performance.now();
+  for (const net of spec.networks.slice(0, k)) await runPhaseGpu(webgpu.device, webgpu.cache, { ...spec, networks: [net] }, budget);
+  const singleMs = (performance.now() - t0) / k;
+  console.log(`adapter: ${webgpu.adapter}; phase diagram tanh L = ${depth}, n = ${width}, m = ${batch}, grid ${opts.phaseGrid}`);
+  console.log(`batched: ${batchedMs.toFixed(1)} ms per grid point (${batched.networksPerDispatch} networks per dispatch, ${batched.chunks} chunks, `
+    + `${batched.submits} submits); one by one (${k} networks): ${singleMs.toFixed(1)} ms per grid point; speed-up ${(singleMs / batchedMs).toFixed(2)}×`);
   webgpu.destroy();
   process.exit(0);
 }

@@ -344,11 +344,11 @@ test('a 10,000-layer result is drawn (decimated), with its underflow and an all-
 
   // a^[1..1074] are drawn on the log axis: a steep line over a tenth of the width, down the whole height, partly
   // under z's dashes (z^[l] = a^[l]).
-  expect(await chartLabel(page, 'chart-forward')).toContain('Series: rms(z[l]); rms(a[l]).');
+  expect(await chartLabel(page, 'chart-forward')).toContain('Series: rms(z[l]); rms(a[l])');
   expect(await pixelsOfColour(page, 'chart-forward', [0x1f, 0x3f, 0xb3], 0.3)).toBeGreaterThan(50);
   // dW^[l] = 0.5^(L−1) = 2^-9999 in every entry: 0 in float64 for every layer; dZ^[l] = 2^-(L−l) is drawn for
   // the last 1075 layers.
-  expect(await chartLabel(page, 'chart-backward')).toContain('Series: rms(dZ[l]); rms(dW[l]) — all 0.');
+  expect(await chartLabel(page, 'chart-backward')).toContain('Series: rms(dZ[l]); rms(dW[l]) — all 0');
   expect(await pixelsOfColour(page, 'chart-backward', [0xc2, 0x57, 0x1a], 0.3)).toBeGreaterThan(100);
   // The table shows one page of layers at a time.
   await expect(page.locator('#stats-table tbody tr')).toHaveCount(1200);

@@ -1,13 +1,16 @@
 /**
  * End-to-end tests of issue "The lecture, visible": pinned runs compared on every chart (`?compare=`, Pin, Compare
- * initialisations), the growth readout, the theory hook (a hand-made prediction), per-layer widths on both backends,
+ * initialisations), the growth readout, the theory over the measurement and the hook for a hand-made prediction, per-layer widths on both backends,
  * the explanations, the exports and copy link, and the layout at 390 and 1440 px.
  *
  * Oracles independent of the page's code: a least-squares fit written here, the closed forms of the linear presets
  * (W^[l] = gain·I on x = 1: a^[l] = gain^l), the CPU backend (float64) for the GPU, the lecture's formulas as text.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { unzipSync } from 'fflate';
 import type { RunConfig } from '../src/model/config';
 import { PRESET_NAMES } from '../src/model/config';
 import { TENSOR_NAMES } from '../src/model/network';
@@ -172,13 +175,27 @@ test('the growth readout agrees with a least-squares fit of lastResult; the line
   const r = await waitForRuns(page, 1);
   const growth = await page.evaluate(() => window.gradscope.growth);
   expect(growth).toHaveLength(1);
+  // The predicted factor: the same fit through the drawn prediction (the theory's median rms, model/theory.ts).
+  const prediction = (await page.evaluate(() => window.gradscope.prediction))!;
+  expect(prediction.layers).toHaveLength(r.layers.length);
   for (const t of ['a', 'dA'] as const) {
     const want = lsqFactor(r.layers.map((l) => l[t].rms))!;
     expect(Math.abs(growth[0].measured[t]! / want - 1), `growth of ${t}`).toBeLessThanOrEqual(1e-9);
-    expect(growth[0].predicted[t]).toBeNull();
+    const predicted = lsqFactor(prediction.layers.map((l) => l[t]!.rms))!;
+    expect(Math.abs(growth[0].predicted[t]! / predicted - 1), `predicted growth of ${t}`).toBeLessThanOrEqual(1e-9);
     await expect(page.locator(`#growth-table td[data-run="0"][data-tensor="${t}"][data-kind="measured"]`)).toHaveText(`×${Number(want.toPrecision(4))}`);
-    await expect(page.locator(`#growth-table td[data-run="0"][data-tensor="${t}"][data-kind="predicted"]`)).toHaveText('—');
+    await expect(page.locator(`#growth-table td[data-run="0"][data-tensor="${t}"][data-kind="predicted"]`)).toHaveText(`×${Number(predicted.toPrecision(4))}`);
   }
+  // Mean field for ReLU with Glorot (Var(W) = 1/n): n·v/2 = 1/2 per layer in mean square, ×1/√2 in rms.
+  expect(Math.abs(growth[0].predicted.a! - Math.SQRT1_2)).toBeLessThan(0.02);
+  expect(Math.abs(growth[0].measured.a! / growth[0].predicted.a! - 1)).toBeLessThan(0.05);
+  // Unticking "theory" removes the prediction.
+  await page.locator('#theory').uncheck();
+  expect(await page.evaluate(() => window.gradscope.growth[0].predicted)).toEqual({ a: null, dA: null });
+  expect(await page.evaluate(() => window.gradscope.charts!.forward.bands)).toBe(0);
+  await expect(page.locator('#growth-table td[data-run="0"][data-tensor="a"][data-kind="predicted"]')).toHaveText('—');
+  await page.locator('#theory').check();
+  expect(await page.evaluate(() => window.gradscope.charts!.forward.bands)).toBe(2);
   // Glorot with ReLU: ≈ 1/√2 per layer forward.
   expect(growth[0].measured.a!).toBeGreaterThan(0.6);
   expect(growth[0].measured.a!).toBeLessThan(0.8);
@@ -195,6 +212,7 @@ test('the theory hook: a hand-made prediction draws a dashed line and a band, an
   await page.goto('/?preset=relu-xavier&depth=20');
   const r = await waitForRuns(page, 1);
   const L = r.layers.length;
+  await page.locator('#theory').uncheck(); // the theory's own prediction off: only the hand-made one is drawn
   // The band of a's prediction: #1f3fb3 at 15 % opacity on the (transparent) canvas.
   const bandPixels = () => page.evaluate(() => {
     const c = document.getElementById('chart-forward') as HTMLCanvasElement;
@@ -235,6 +253,50 @@ test('the theory hook: a hand-made prediction draws a dashed line and a band, an
     try { window.gradscope.setPrediction({ layers: [{ a: { rms: 1 } }] } as never); return null; } catch (e) { return String(e); }
   });
   expect(error).toContain('TypeError: prediction.layers[0].a must be { rms: number, band: [lo, hi] }');
+});
+
+test('theory over the measurement: He + ReLU at L = 1,000, n = 32 sits inside the band, far below the mean field; 1.5·I beyond float64', async ({ page }) => {
+  // The issue's example: the mean field says rms(a) stays of order 1, the finite-width median is ~1e-28 with a band of
+  // many decades (Hanin & Rolnick 2018), and one seed's measurement lies inside it. The CPU backend: 1,000 layers of
+  // width 32 are quick there.
+  await page.goto('/?backend=cpu&preset=relu-he&depth=1000&width=32&batch=8');
+  const r = await waitForRuns(page, 1);
+  const prediction = (await page.evaluate(() => window.gradscope.prediction))!;
+  const last = prediction.layers[998].a!; // a^[999], the last hidden layer: the median ~1e-28, the band many decades
+  expect(Math.log10(last.rms)).toBeLessThan(-10);
+  expect(Math.log10(last.band[1] / last.band[0])).toBeGreaterThan(5);
+  const measured = r.layers[998].a.rms;
+  expect(measured).toBeGreaterThanOrEqual(last.band[0]);
+  expect(measured).toBeLessThanOrEqual(last.band[1]);
+  // He keeps the mean field's rms of order 1 (mean field: a^[l] has the same mean square in every layer).
+  expect(r.layers[0].a.rms).toBeGreaterThan(0.1);
+  const s = await page.evaluate(() => window.gradscope.charts!);
+  expect(s.forward.series.filter((x) => x.predicted).map((x) => x.label)).toEqual(['predicted rms(z[l])', 'predicted rms(a[l])']);
+  expect(s.forward.bands).toBe(2);
+  expect(s.backward.bands).toBe(2); // dZ, and dW's band (a point where the batch's examples differ)
+  // The shared y-range reaches down to the band's floor at the last layers.
+  expect(s.forward.yMin!).toBeLessThanOrEqual(Math.log10(prediction.layers[999].a!.band[0]));
+  await expect(page.locator('#prediction-note')).toContainText('mean field (Poole et al. 2016; Schoenholz et al. 2017)');
+  await page.screenshot({ path: `${ARTIFACTS}/theory-relu-he-L1000.png`, fullPage: true });
+
+  // seed-explode in the extended range at L = 2,000: 1.5^1999 ≈ 1e352 is beyond float64; the predicted line follows
+  // the measured one on the log10 axis (W = 1.5·I is deterministic: the prediction is exact, its band a point).
+  await page.goto('/?backend=cpu&preset=seed-explode&depth=2000&range=extended');
+  const e = await waitForRuns(page, 1);
+  const charts = await page.evaluate(() => window.gradscope.charts!);
+  expect(charts.forward.axis).toBe('log10');
+  const predictedA = charts.forward.series.find((x) => x.label === 'predicted rms(a[l])')!;
+  expect(predictedA.drawn).toBeGreaterThan(100);
+  expect(charts.forward.yMax!).toBeGreaterThanOrEqual(e.layers[1998].a.log10.rms - 1);
+  const growth = await page.evaluate(() => window.gradscope.growth[0]);
+  expect(Math.abs(growth.predicted.a! - 1.5)).toBeLessThanOrEqual(1e-9);
+  expect(Math.abs(growth.measured.a! - 1.5)).toBeLessThanOrEqual(1e-6);
+
+  // Constant weights: no prediction, and the note says why.
+  await page.goto('/?backend=cpu&depth=5&width=8&init=constant&value=0.1');
+  await waitForRuns(page, 1);
+  expect(await page.evaluate(() => window.gradscope.charts!.forward.bands)).toBe(0);
+  await expect(page.locator('#prediction-note')).not.toBeEmpty();
 });
 
 test('per-layer widths: the panel field runs that shape, on WebGPU as on the CPU; depth replaces the list; URL and errors', async ({ page }) => {
@@ -301,7 +363,7 @@ test('every tensor, statistic, summary item, chart and preset is explained on th
     if (formulas[key]) expect(text, key).toContain(formulas[key]);
   }
   // Each "?" shows its paragraph (and has the text as its tooltip): the charts, the growth readout, the summary.
-  for (const key of ['chart.forward', 'chart.backward', 'chart.explore', 'chart.growth', 'chart.compare', 'chart.table', 'site.firstNonFinite']) {
+  for (const key of ['chart.forward', 'chart.backward', 'chart.explore', 'chart.growth', 'chart.compare', 'chart.theory', 'chart.table', 'site.firstNonFinite']) {
     const button = page.locator(`button.help[data-help="${key}"]`);
     const paragraph = page.locator(`p.explain[data-help="${key}"]`);
     await expect(paragraph).toBeHidden();
@@ -350,6 +412,37 @@ test('exports: JSON and CSV of the current result, PNG of each chart and of the 
   const area = await page.evaluate(() => { const b = document.getElementById('charts')!.getBoundingClientRect(); return { w: b.width * devicePixelRatio, h: b.height * devicePixelRatio }; });
   expect(width).toBeGreaterThanOrEqual(area.w);
   expect(height).toBeGreaterThan(area.h); // the charts and the summary lines above them
+});
+
+test('Export PyTorch: a zip of experiment.py, the weights and the batch; the script reproduces the page\'s result', async ({ page }) => {
+  // An external oracle: Debian's PyTorch runs the exported script on the exported float32 numbers in float64; the
+  // page's WebGPU result (float32) must agree with it to float32 accuracy.
+  await page.goto('/?depth=5&width=16&batch=8');
+  const r = await waitForRuns(page, 1);
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.locator('#export-torch').click()]);
+  expect(dl.suggestedFilename()).toBe('gradscope-custom-L5-torch.zip');
+  const dir = `${ARTIFACTS}/exports/torch-zip`;
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const files = unzipSync(new Uint8Array(await readFile(await dl.path())));
+  const names = Object.keys(files).sort();
+  expect(names).toEqual(expect.arrayContaining(['gradscope-custom-L5-torch/experiment.py', 'gradscope-custom-L5-torch/manifest.json',
+    'gradscope-custom-L5-torch/W1.bin', 'gradscope-custom-L5-torch/b5.bin', 'gradscope-custom-L5-torch/x.bin']));
+  for (const [name, bytes] of Object.entries(files)) {
+    mkdirSync(`${dir}/${name.split('/').slice(0, -1).join('/')}`, { recursive: true });
+    writeFileSync(`${dir}/${name}`, bytes);
+  }
+  // W^[1] is (fan_out, fan_in) = (16, 64) float32.
+  expect(files['gradscope-custom-L5-torch/W1.bin'].length).toBe(16 * 64 * 4);
+  const out = `${dir}/r.json`;
+  const run = spawnSync('/usr/bin/python3', [`${dir}/gradscope-custom-L5-torch/experiment.py`, '--same-numbers', '--dtype', 'float64', '--json', out], { encoding: 'utf8' });
+  expect(run.status, run.stderr).toBe(0);
+  const torch = JSON.parse(readFileSync(out, 'utf8')) as { loss: number; layers: { a: { rms: number }; dW: { rms: number } }[] };
+  expect(Math.abs(torch.loss / r.loss - 1)).toBeLessThan(1e-5);
+  r.layers.forEach((l, i) => {
+    expect(Math.abs(torch.layers[i].a.rms / l.a.rms - 1), `rms a[${i + 1}]`).toBeLessThan(1e-4);
+    expect(Math.abs(torch.layers[i].dW.rms / l.dW.rms - 1), `rms dW[${i + 1}]`).toBeLessThan(1e-4);
+  });
 });
 
 test('copy link: the copied URL names every field and the pins, and opens the same view', async ({ page, context }) => {

@@ -1,6 +1,7 @@
 /**
- * --export-torch DIR (src/cli/export-torch.ts, src/cli/experiment.py): the files it writes, and the exported
- * PyTorch script run with Debian's python3-torch (/usr/bin/python3) against gradscope itself:
+ * --export-torch DIR (src/cli/export-torch.ts, the pure builder src/session/export-torch.ts, src/cli/experiment.py):
+ * the files it writes, and the exported PyTorch script run with Debian's python3-torch (/usr/bin/python3) against
+ * gradscope itself:
  * - `--same-numbers --dtype float64` against the CPU reference (`--backend cpu`): every statistic of every tensor
  *   of every layer within 1e-10 (mean, std, min, max relative to the tensor's rms; rms and l2 relative to themselves;
  *   log10 fields absolute; counts and zeroFraction exact) — both are float64 on the same float32 numbers, so they
@@ -9,7 +10,10 @@
  *   within 1e-4 (the tolerance of test/network-gpu.test.ts: two float32 computations, each ≈ 2L·√n·6e-8 from exact);
  * - the fresh mode: every initialiser drawn by torch.nn.init with the std or bound gradscope's layerDraw gives;
  * - `torchrun --nproc_per_node 2` (gloo) over 8 seeds: the quantiles' JSON shape and order, and the median, p10 and
- *   p90 against those of 8 separate single-seed runs of the script.
+ *   p90 against those of 8 separate single-seed runs of the script;
+ * - training (--steps 20, sgd, momentum, adam): the script's training document and final weights against gradscope's
+ *   Trainer on the CPU reference (float64, 1e-10) and the WebGPU engine (float32, 1e-4), a spoilt hyperparameter
+ *   caught, a divergence reported alike, the CLI's files equal to the builder's (tolerances at that block).
  * The torch tests are skipped, saying why, only where /usr/bin/python3 cannot import torch and numpy
  * (scripts/setup.sh --browser installs python3-torch and python3-numpy).
  */
@@ -20,13 +24,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { INIT_NAMES, resolveConfig, widthsOf, type InitName, type RawConfig, type RunConfig } from '../src/model/config';
+import { DIGITS_CLASSES, INIT_NAMES, optimizerOf, resolveConfig, widthsOf, type InitName, type RawConfig, type RunConfig } from '../src/model/config';
 import { hostLayer, layerDraw } from '../src/model/init';
 import { TENSOR_NAMES, type TensorName } from '../src/model/network';
 import { parseJsonNumber } from '../src/model/result';
 import { makeBatch, shapeOf, weightsOf } from '../src/session/problem';
 import { STAT_NAMES, type StatName } from '../src/stats/stats';
 import type { TorchManifest } from '../src/cli/export-torch';
+import { CpuBackend } from '../src/backends/cpu/cpu-backend';
+import { loadDigits } from '../src/data/digits';
+import { Minibatches, stratifiedSplit } from '../src/data/split';
+import type { OptimizerName } from '../src/model/optimizers';
+import { buildTorchExport, type TorchOptimizer } from '../src/session/export-torch';
+import { gpuBackend, releaseGpu } from './helpers/gpu';
+import { compareTraining, trainGradscope, trainTorch, weightsAgreement, writeExport, type TrainingAgreement, type TrainingJson } from './helpers/torch-training';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const VITE_NODE = join(ROOT, 'node_modules/.bin/vite-node');
@@ -211,10 +222,29 @@ describe('--export-torch: the files', () => {
     expect(statSync(join(out, 'digits.bin')).size).toBe(1797 * 64 * 4);
   });
 
+  it('the builder (src/session/export-torch.ts) imports nothing of Node, so the GUI can build the same export', () => {
+    // Its module graph, by following relative imports (type-only imports and Vite's ?raw / ?inline assets aside).
+    const seen = new Set<string>(), packages = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const m of readFileSync(file, 'utf8').matchAll(/^(?:import|export)(?! type)[^;]*?from '([^']+)'/gm)) {
+        const spec = m[1];
+        if (!spec.startsWith('.')) packages.add(spec);
+        else if (!spec.includes('?')) visit([`${join(file, '..', spec)}.ts`, join(file, '..', spec)].find((f) => existsSync(f) && statSync(f).isFile())!);
+      }
+    };
+    visit(join(ROOT, 'src/session/export-torch.ts'));
+    expect(seen.size).toBeGreaterThan(5);
+    expect([...packages].filter((p) => p.startsWith('node:') || ['fs', 'path', 'os', 'child_process'].includes(p))).toEqual([]);
+    expect([...seen].filter((f) => f.includes('/src/cli/') || f.includes('/backends/webgpu/'))).toEqual([]);
+  });
+
   it.each([
     { args: ['--export-torch', '__FILE__'], says: ['--export-torch', 'not a folder'] },
     { args: ['--plan', '--export-torch', join(dir, 'plan')], says: ['--export-torch', '--plan'] },
     { args: ['--export-torch'], says: ['--export-torch', 'folder path'] },
+    { args: ['--steps', '1000000', '--batch', '512', '--export-torch', join(dir, 'huge')], says: ['--export-torch', 'GiB', '--steps 1000000'] },
   ])('$args exits 2 with one line naming --export-torch', async ({ args, says }) => {
     const file = join(dir, 'a-file');
     writeFileSync(file, '');
@@ -224,6 +254,7 @@ describe('--export-torch: the files', () => {
     expect(lines, r.stderr).toHaveLength(1);
     for (const s of says) expect(lines[0]).toContain(s);
     expect(existsSync(join(dir, 'plan'))).toBe(false);
+    expect(existsSync(join(dir, 'huge'))).toBe(false); // checked before anything is written
   });
 });
 
@@ -425,5 +456,153 @@ describe.skipIf(!HAS_TORCH)(torchNote('the exported script at scale: torchrun ov
       }
     }
     console.info(`torchrun 2 processes × 8 seeds vs 8 single runs: largest relative difference of a quantile ${worst.toExponential(1)}`);
+  });
+});
+
+/**
+ * Training (--steps N): the export carries the split, the minibatch indices of every step and the optimiser as
+ * torch.optim builds it; the script trains with them. A small network (L = 4, n = 16, m = 16, ReLU, He) for 20 steps,
+ * evaluated every 7 (steps 0, 7, 14, 20), with each optimiser's hyperparameters away from their defaults so that a
+ * hyperparameter the export dropped or misnamed shows. Tolerances:
+ * - float64 against the CPU reference: 1e-10 relative for every evaluation's loss, every record (minibatch loss,
+ *   rms(a^[l]), rms(dW^[l])), the last step's statistics (as compareTraining measures them) and the final W, b
+ *   (‖ΔW‖_F/‖W‖_F); accuracies exact. Both are float64 on the same float32 numbers (≈ 1e-15 measured).
+ * - float32 against the WebGPU engine: 1e-4 relative (the single step's tolerance; ≈ 3e-6 measured for the last
+ *   step's statistics, ≈ 3e-7 for records, 2e-7 for weights), 1e-5 for the final W and b (the issue's CPU = GPU bound),
+ *   accuracy within 1 example (a prediction whose two best classes are within float32 rounding may flip).
+ * - the control: the same export with one hyperparameter changed in manifest.json's torchOptimizer (sgd's lr 2%
+ *   higher, momentum's μ 0.8 → 0.9, adam's betas dropped to torch's default (0.9, 0.999)) must be more than 1e-3
+ *   away from the CPU reference, ten times the float32 tolerance: the comparison sees a wrong optimiser (measured
+ *   5e-2, 3e-1 and 1e-1; 3e-3 with β₂ alone changed).
+ */
+describe.skipIf(!HAS_TORCH)(torchNote('training: the exported script against gradscope\'s Trainer (--steps)'), () => {
+  afterAll(releaseGpu);
+  const BASE: RawConfig = { depth: 4, width: 16, batch: 16, activation: 'relu', init: 'kaiming_normal', loss: 'softmax-xent', steps: 20, evalEvery: 7, seed: 3 };
+  const EVALUATED = [0, 7, 14, 20];
+  type Kwargs = Record<string, unknown>;
+  const CASES: { optimizer: OptimizerName; raw: RawConfig; torch: TorchOptimizer; wrong: string; spoil: (k: Kwargs) => void }[] = [
+    {
+      optimizer: 'sgd', raw: { lr: 0.05, weightDecay: 0.01 },
+      torch: { class: 'SGD', kwargs: { lr: 0.05, momentum: 0, dampening: 0, weight_decay: 0.01, nesterov: false } },
+      wrong: 'lr 0.05 → 0.051', spoil: (k) => { k.lr = 0.051; },
+    },
+    {
+      optimizer: 'momentum', raw: { lr: 0.02, momentum: 0.8, weightDecay: 0.001 },
+      torch: { class: 'SGD', kwargs: { lr: 0.02, momentum: 0.8, dampening: 0, weight_decay: 0.001, nesterov: false } },
+      wrong: 'momentum 0.8 → 0.9', spoil: (k) => { k.momentum = 0.9; },
+    },
+    {
+      optimizer: 'adam', raw: { lr: 0.003, beta1: 0.85, beta2: 0.99, eps: 1e-6, weightDecay: 0.01 },
+      torch: { class: 'Adam', kwargs: { lr: 0.003, betas: [0.85, 0.99], eps: 1e-6, weight_decay: 0.01, amsgrad: false } },
+      wrong: 'betas (0.85, 0.99) → torch\'s default (0.9, 0.999)', spoil: (k) => { k.betas = [0.9, 0.999]; },
+    },
+  ];
+  const fmt = (a: TrainingAgreement, w: { W: number; b: number }) =>
+    `eval loss ${a.evalLoss.toExponential(1)}, accuracy ${a.accuracyExamples} examples, step loss ${a.recordLoss.toExponential(1)}, `
+    + `rms a ${a.rmsA.toExponential(1)}, rms dW ${a.rmsDW.toExponential(1)}, last stats ${a.last.toExponential(1)}, `
+    + `final W ${w.W.toExponential(1)}, b ${w.b.toExponential(1)}`;
+  /** Every difference of `a` and `w` within `tol` (weights within `weightTol`), accuracy within `examples`. */
+  const expectWithin = (a: TrainingAgreement, w: { W: number; b: number }, tol: number, weightTol: number, examples: number, label: string) => {
+    expect(a.mismatches, label).toEqual([]);
+    for (const [k, v] of Object.entries({ evalLoss: a.evalLoss, recordLoss: a.recordLoss, rmsA: a.rmsA, rmsDW: a.rmsDW, last: a.last })) {
+      expect(v, `${label}: ${k}`).toBeLessThanOrEqual(tol);
+    }
+    expect(a.accuracyExamples, `${label}: accuracy (examples)`).toBeLessThanOrEqual(examples);
+    expect(w.W, `${label}: final W`).toBeLessThanOrEqual(weightTol);
+    expect(w.b, `${label}: final b`).toBeLessThanOrEqual(weightTol);
+  };
+
+  for (const { optimizer, raw, torch, wrong, spoil } of CASES) {
+    it(`${optimizer}: float64 = the CPU reference within 1e-10, float32 = the WebGPU engine within 1e-4; ${wrong} is caught`, SLOW, async () => {
+      const cfg = resolveConfig({ ...BASE, optimizer, ...raw });
+      const L = widthsOf(cfg).length - 1;
+      const out = join(dir, `train-${optimizer}`), bad = join(dir, `train-${optimizer}-wrong`);
+      writeExport(cfg, out);
+      const manifest = readJson<TorchManifest>(join(out, 'manifest.json'));
+      expect(manifest.format).toBe('gradscope-torch-export/2');
+      expect(manifest.training?.torchOptimizer).toEqual(torch);
+      writeExport(cfg, bad);
+      const spoilt = readJson<TorchManifest>(join(bad, 'manifest.json'));
+      spoil(spoilt.training!.torchOptimizer.kwargs as unknown as Kwargs);
+      writeFileSync(join(bad, 'manifest.json'), JSON.stringify(spoilt));
+
+      const torchRuns = pooled([() => trainTorch(out, 'float64', L), () => trainTorch(out, 'float32', L), () => trainTorch(bad, 'float64', L)]);
+      const cpu = await trainGradscope(cfg, new CpuBackend());
+      const gpu = await trainGradscope(cfg, await gpuBackend());
+      const [t64, t32, spoiled] = await torchRuns;
+      expect(gpu.doc.backend).toBe('webgpu');
+      for (const [doc, dtype] of [[t64.doc, 'float64'], [t32.doc, 'float32']] as const) {
+        expect(Object.keys(doc)).toEqual(Object.keys(cpu.doc)); // trainingJson's keys, in its order
+        expect(doc.backend).toBe('pytorch');
+        expect(doc.adapter).toMatch(new RegExp(`^torch \\S+ cpu ${dtype}, exported weights and minibatches$`));
+        expect(doc.config).toEqual(cpu.doc.config);
+        expect(doc.evaluations.map((e) => e.step)).toEqual(EVALUATED);
+        expect(doc.records.map((r) => r.step)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      }
+      expect([cpu.doc.state, cpu.doc.steps]).toEqual(['done', 20]);
+
+      const a64 = compareTraining(t64.doc, cpu.doc), w64 = weightsAgreement(t64.weights, cpu.weights);
+      const a32 = compareTraining(t32.doc, gpu.doc), w32 = weightsAgreement(t32.weights, gpu.weights);
+      const aBad = compareTraining(spoiled.doc, cpu.doc);
+      console.info(`training ${optimizer} (L=4 n=16 m=16, 20 steps): torch float64 vs cpu: ${fmt(a64, w64)}\n`
+        + `  torch float32 vs webgpu: ${fmt(a32, w32)}\n`
+        + `  control, ${wrong}: largest record difference ${Math.max(aBad.recordLoss, aBad.rmsA, aBad.rmsDW).toExponential(1)} from step ${aBad.firstBeyond}`);
+      expectWithin(a64, w64, 1e-10, 1e-10, 0, `${optimizer} float64 vs cpu`);
+      expectWithin(a32, w32, 1e-4, 1e-5, 1, `${optimizer} float32 vs webgpu`);
+      expect(aBad.mismatches).toEqual([]);
+      expect(Math.max(aBad.evalLoss, aBad.recordLoss, aBad.rmsA, aBad.rmsDW), `${optimizer} with ${wrong}`).toBeGreaterThan(1e-3);
+    });
+  }
+
+  it('divergence (mse, sgd η = 1): the same step, tensor and layer, the evaluation after it and the last step\'s NaN and ∞ counts (float64)', SLOW, async () => {
+    const cfg = resolveConfig({ ...BASE, loss: 'mse', optimizer: 'sgd', lr: 1, steps: 30 });
+    const out = join(dir, 'train-diverge');
+    writeExport(cfg, out);
+    const [t64, cpu] = await Promise.all([trainTorch(out, 'float64', 4), trainGradscope(cfg, new CpuBackend())]);
+    expect(cpu.doc.state).toBe('diverged');
+    expect(cpu.doc.divergence!.step).toBeLessThan(30); // measured: step 6, dA^[3]
+    const a = compareTraining(t64.doc, cpu.doc);
+    console.info(`training divergence: torch float64 vs cpu: ${fmt(a, { W: NaN, b: NaN })}`);
+    expect(a.mismatches).toEqual([]); // state, steps, divergence, evaluated and recorded steps
+    expect(t64.doc.evaluations.at(-1)!.step).toBe(cpu.doc.divergence!.step); // the parts evaluated once more
+    expect(a.evalLoss).toBeLessThanOrEqual(1e-10); // NaN = NaN after the divergence, where the loss is NaN
+    expect(a.last).toBeLessThanOrEqual(1e-10); // with the counts of NaN, ±∞ and zeros exact
+    expect(Math.max(a.recordLoss, a.rmsA, a.rmsDW)).toBeLessThanOrEqual(1e-10);
+  });
+
+  it('the CLI writes the builder\'s files: split, minibatches (N × m, the Trainer\'s stream), the optimiser; the fresh mode trains', SLOW, async () => {
+    const out = join(dir, 'train-cli');
+    const r = await cli(['--depth', '4', '--width', '16', '--batch', '16', '--steps', '20', '--eval-every', '7', '--seed', '3', '--optimizer', 'adam',
+      '--lr', '0.003', '--export-torch', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('20 steps as --backend cpu');
+    const cfg = resolveConfig({ ...BASE, optimizer: 'adam', lr: 0.003 });
+    const built = buildTorchExport(cfg);
+    expect(readdirSync(out).sort()).toEqual(Object.keys(built).sort());
+    for (const [path, data] of Object.entries(built)) {
+      if (path === 'manifest.json') continue; // differs in gradscope.commit and .dirty (the CLI asks git)
+      const want = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+      expect(readFileSync(join(out, path)).equals(want), path).toBe(true);
+    }
+    const manifest = readJson<TorchManifest>(join(out, 'manifest.json'));
+    expect({ ...manifest, gradscope: null }).toEqual({ ...(JSON.parse(built['manifest.json'] as string) as TorchManifest), gradscope: null });
+    const t = manifest.training!;
+    expect(t).toMatchObject({ steps: 20, evalEvery: 7, optimizer: optimizerOf(cfg),
+      minibatches: { file: 'minibatches.bin', shape: [20, 16], dtype: 'uint32' },
+      split: { train: { file: 'split-train.bin', shape: [1437], dtype: 'uint32' }, test: { file: 'split-test.bin', shape: [360], dtype: 'uint32' } } });
+    const u32 = (file: string) => new Uint32Array(new Uint8Array(readFileSync(join(out, file))).buffer);
+    const split = stratifiedSplit(loadDigits().labels, DIGITS_CLASSES, cfg.seed);
+    expect(u32('split-train.bin')).toEqual(Uint32Array.from(split.train));
+    expect(u32('split-test.bin')).toEqual(Uint32Array.from(split.test));
+    const stream = new Minibatches(split.train, 16, cfg.seed);
+    const rows = u32('minibatches.bin');
+    for (let s = 0; s < 20; s++) expect(Array.from(rows.subarray(16 * s, 16 * s + 16)), `step ${s + 1}`).toEqual(Array.from(stream.nextIndices()));
+    // Fresh weights and DataLoader-style minibatches, fewer steps than exported: the document of 5 steps.
+    await python(join(out, 'experiment.py'), ['--dtype', 'float64', '--steps', '5', '--json', join(out, 'fresh.json')]);
+    const fresh = readJson<TrainingJson>(join(out, 'fresh.json'));
+    expect(fresh.adapter).toMatch(/torch\.nn\.init weights, shuffled minibatches$/);
+    expect([fresh.state, fresh.steps, fresh.config.steps]).toEqual(['done', 5, 5]);
+    expect(fresh.evaluations.map((e) => e.step)).toEqual([0, 5]);
+    expect(fresh.last?.map((l) => [l.fanIn, l.fanOut])).toEqual([[64, 16], [16, 16], [16, 16], [16, 10]]);
   });
 });

@@ -11,6 +11,7 @@ import { loadDigits } from '../src/data/digits';
 import { Minibatches, stratifiedSplit, TEST_EXAMPLES } from '../src/data/split';
 import { ConfigError, DIGITS_CLASSES, DIGITS_EXAMPLES, resolveConfig, type RawConfig } from '../src/model/config';
 import { OPTIMIZERS, stepScalars, updateReference, type OptimizerName, type OptimizerSpec } from '../src/model/optimizers';
+import { Session, StaleTrainerError } from '../src/session/session';
 import { Trainer } from '../src/session/train';
 import { shapeOf } from '../src/session/problem';
 import { memoryOf } from '../src/session/problem';
@@ -200,5 +201,40 @@ describe('training configs', () => {
     ];
     for (const [raw, message] of bad) expect(() => resolveConfig(raw), JSON.stringify(raw)).toThrow(message);
     expect(() => resolveConfig({ steps: 5, input: 'gaussian' })).toThrow(ConfigError);
+  });
+});
+
+describe('Session.train: pause, resume, and a paused trainer after another run', () => {
+  const cfg = resolveConfig({ ...SMALL, steps: 12, evalEvery: 4, backend: 'cpu', seed: SEED });
+
+  it('a cancel pauses between two steps; the same trainer resumes to the end, the same numbers as one uninterrupted run', async () => {
+    const session = new Session(async () => ({ backend: new CpuBackend(), notice: null }));
+    const steps: number[] = [];
+    const first = await session.train(cfg, { onStep: (r) => { steps.push(r.step); if (r.step === 5) session.cancel(); } });
+    expect(first.kind).toBe('trained');
+    if (first.kind !== 'trained') return;
+    expect(first.result.state).toBe('paused');
+    expect(first.result.steps).toBe(5);
+    const second = await session.train(cfg, { onStep: (r) => steps.push(r.step) }, first.trainer);
+    expect(second.kind === 'trained' && second.result.state).toBe('done');
+    expect(steps).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    const whole = await Trainer.start(cfg, new CpuBackend());
+    expect(await whole.run()).toBe('done');
+    if (second.kind !== 'trained') return;
+    expect(second.result.evaluations.map((e) => [e.step, e.test.loss])).toEqual(whole.result.evaluations.map((e) => [e.step, e.test.loss]));
+    expect(second.result.records.map((r) => Array.from(r.rmsDW))).toEqual(whole.result.records.map((r) => Array.from(r.rmsDW)));
+  });
+
+  it('a paused trainer cannot continue once another run has used the backend: failed with StaleTrainerError', async () => {
+    const session = new Session(async () => ({ backend: new CpuBackend(), notice: null }));
+    const first = await session.train(cfg, { onStep: (r) => { if (r.step === 2) session.cancel(); } });
+    if (first.kind !== 'trained') throw new Error(`expected trained, got ${first.kind}`);
+    expect((await session.request(resolveConfig({ depth: 3, width: 8, backend: 'cpu' }))).kind).toBe('done');
+    const again = await session.train(cfg, {}, first.trainer);
+    expect(again.kind).toBe('failed');
+    if (again.kind === 'failed') {
+      expect(again.error).toBeInstanceOf(StaleTrainerError);
+      expect(String(again.error)).toMatch(/another run has used the backend since it was paused/);
+    }
   });
 });

@@ -34,6 +34,11 @@ export interface CliArgs {
   theory: boolean;
   /** --seeds K: run K seeds (seed, seed + 1, …) and summarise every statistic by its median and 10%/90% quantiles; null if not given. */
   seeds: number | null;
+  /**
+   * --phase: measure the phase diagram over (σ_w², σ_b²) instead of one step (session/phase.ts), with the grid flags
+   * as typed (validated by model/phase.ts resolvePhaseOptions); null without --phase.
+   */
+  phase: { grid?: string; sw2?: string; sb2?: string; draws?: string } | null;
 }
 
 /** The outcome of parsing: a run, or the help text (for --help). */
@@ -61,7 +66,8 @@ const FIELD_HELP: Readonly<Record<FieldName, { arg: string; text: string }>> = {
   high: { arg: 'hi', text: 'upper bound of init uniform (greater than --low)' },
   value: { arg: 'c', text: 'value of init constant' },
   mode: { arg: 'fan', text: 'fan of kaiming_*' },
-  bias: { arg: 'b', text: 'constant value of every bias b^[l]' },
+  bias: { arg: 'b', text: 'constant value of every bias b^[l] (with --bias-std: their mean)' },
+  biasStd: { arg: 's', text: 'standard deviation of the biases: b^[l]_i ~ N(bias, s²) from the seed (0: every b^[l]_i = bias)' },
   loss: { arg: 'name', text: 'loss J, averaged over the m examples' },
   seed: { arg: 'k', text: 'seed of the weights and the batch' },
   backend: { arg: 'name', text: 'webgpu (Dawn in Node) falls back to cpu, with a notice, where WebGPU is missing' },
@@ -139,6 +145,16 @@ export function buildProgram(): Command {
   program.addOption(new Option('--seeds <K>', `run the network with K seeds (--seed, --seed + 1, …) and summarise every statistic by its `
     + `median and 10% and 90% quantiles over them (with --json FILE: "seeds"; the table and the other fields are the first seed's); `
     + `an integer in 1..${MAX_SEEDS}`));
+  program.addOption(new Option('--phase', 'measure the phase diagram of deep random networks (Poole et al. 2016, Schoenholz et al. '
+    + '2017) instead of one step: for each (σ_w², σ_b²) of a grid, a network of --depth L layers of --width n with --activation '
+    + 'on every layer, W ~ N(0, σ_w²/n), b ~ N(0, σ_b²), --batch m inputs in pairs; the growth rate per layer of rms(dA) '
+    + 'and of 1 − correlation of the pairs, the σ_w² where the growth crosses 0, and the mean-field critical line '
+    + 'χ₁ = 1 (with --json FILE: "phase"); all grid points batched on the device'));
+  program.addOption(new Option('--phase-grid <CxR>', 'with --phase: σ_w² columns × σ_b² rows, each in 1..256 (default: 24x24)'));
+  program.addOption(new Option('--sw2 <lo..hi>', 'with --phase: the σ_w² range, 0 < lo < hi ≤ 10000, or one value with 1 column (default: 0.5..4)'));
+  program.addOption(new Option('--sb2 <lo..hi>', 'with --phase: the σ_b² range, 0 ≤ lo < hi ≤ 10000, or one value with 1 row (default: 0..0.3)'));
+  program.addOption(new Option('--phase-draws <how>', 'with --phase: shared (one seed for every grid point: the same W̃, b̃, x scaled, '
+    + 'a smooth map) or independent (seed + point index) (default: shared)'));
   program.addHelpText('after', `\nPresets (their flags, applied over the defaults; the flags given override them):\n${PRESET_NAMES.map(presetSummary).join('\n')}\n`
     + '\nA progress bar is shown on stderr when it is a terminal. Ctrl+C (SIGINT) or SIGTERM cancels the run; no output '
     + 'file is written then.\n'
@@ -165,7 +181,7 @@ function explain(message: string): string {
 }
 
 /** The flags that take no value. */
-const SWITCHES: readonly string[] = ['--all-layers', '--plan', '--histograms', '--theory'];
+const SWITCHES: readonly string[] = ['--all-layers', '--plan', '--histograms', '--theory', '--phase'];
 
 /** Every long flag the CLI knows: --preset, the config fields', the outputs and the switches (the program's options). */
 function knownFlags(program: Command): string[] {
@@ -231,6 +247,25 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
   for (const flag of ['theory', 'seeds'] as const) {
     if (opts.plan === true && opts[flag] !== undefined) throw new UsageError(`--${flag} cannot be used with --plan: a plan runs nothing`);
   }
+  const phaseFlags = { grid: '--phase-grid', sw2: '--sw2', sb2: '--sb2', draws: '--phase-draws' } as const;
+  const phaseAttr = { grid: 'phaseGrid', sw2: 'sw2', sb2: 'sb2', draws: 'phaseDraws' } as const;
+  let phase: CliArgs['phase'] = null;
+  if (opts.phase === true) {
+    const conflicting = (['plan', 'theory', 'seeds', 'csv', 'jsonl', 'histograms', 'histogramsCsv', 'exportTorch'] as const)
+      .filter((f) => opts[f] !== undefined);
+    if (conflicting.length > 0) {
+      const flag = `--${conflicting[0].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+      throw new UsageError(`${flag} cannot be used with --phase: --phase measures a grid of networks (its outputs: the table and --json FILE)`);
+    }
+    phase = {};
+    for (const k of Object.keys(phaseFlags) as (keyof typeof phaseFlags)[]) {
+      const v = opts[phaseAttr[k]];
+      if (typeof v === 'string') phase[k] = v;
+    }
+  } else {
+    const stray = (Object.keys(phaseFlags) as (keyof typeof phaseFlags)[]).find((k) => opts[phaseAttr[k]] !== undefined);
+    if (stray !== undefined) throw new UsageError(`${phaseFlags[stray]} is a flag of the phase diagram: add --phase`);
+  }
   const seeds = parseSeeds(opts.seeds);
   const raw: RawConfig = {};
   if (opts.preset !== undefined) raw.preset = opts.preset;
@@ -253,6 +288,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
       exportTorch: typeof opts.exportTorch === 'string' ? opts.exportTorch : null,
       theory: opts.theory === true,
       seeds,
+      phase,
     },
   };
 }

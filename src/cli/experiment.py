@@ -5,7 +5,8 @@ Depends only on torch, numpy and the Python standard library. It reads manifest.
 
 WHAT IT COMPUTES
 ----------------
-One forward and one backward step of the fully connected network of manifest.json, in gradscope's notation
+One forward and one backward step of the fully connected network of manifest.json — or, for an export of a
+training config (gradscope --steps N), N training steps (TRAINING below) — in gradscope's notation
 (gradscope README, "The model"), with layers l = 1..L and widths n^[0..L]:
 
     z^[l] = W^[l] a^[l-1] + b^[l]        W^[l] = torch.nn.Linear(n^[l-1], n^[l]).weight, shape (n^[l], n^[l-1])
@@ -29,6 +30,31 @@ One forward and one backward step of the fully connected network of manifest.jso
   Layout: torch holds a batch as (m, n^[l]) (one example per row); gradscope stores z^[l], a^[l], dA, dZ as
   (n^[l], m). No statistic depends on the layout; W and dW have the same orientation in both.
 
+TRAINING (manifest "training", present when gradscope exported with --steps N > 0; src/session/train.ts Trainer)
+    The digits are split into a train part (1437 examples) and a test part (360): split-train.bin, split-test.bin,
+    gradscope's own stratified, seeded split. Step t = 1..N:
+      the minibatch: the m examples of row t − 1 of minibatches.bin (gradscope's own draw: each epoch a seeded
+        permutation of the train part cut into batches of m, the tail dropped, as DataLoader(shuffle=True,
+        drop_last=True)); x (m, 64), one-hot targets, labels;
+      forward, loss J = (1/m) Σ_j loss_j (the loss above, the same per-example definition), backward as above;
+      the record of the step: J (before the update), rms(a^[l]) and rms(dW^[l]) of every layer (rms as in
+        STATISTICS); a record is kept every recordEvery = max(1, ⌈L·N / maxRecorded⌉) steps and at step N;
+      divergence: the first tensor (W, z, a, dA, dZ, dW, in the computation order of firstNonFinite below) that
+        holds a NaN or ±∞, or when every tensor is finite but J is not, a^[L]; then the step's update is still
+        made, the parts are evaluated once more, and training stops (state "diverged", {step, tensor, layer});
+      the update: torch.optim with the parameters W^[1], b^[1], …, W^[L], b^[L] (weight decay on W and b), built
+        from the manifest's torchOptimizer: SGD(lr=η, momentum=0, dampening=0, weight_decay=λ) for sgd,
+        SGD(lr=η, momentum=μ, dampening=0, weight_decay=λ) for momentum, Adam(lr=η, betas=(β₁, β₂), eps=ε,
+        weight_decay=λ) for adam — the formulas of gradscope's src/model/optimizers.ts:
+          g ← dW + λ·W;  sgd: W ← W − η·g;  momentum: v ← μ·v + g (v₁ = g₁), W ← W − η·v;
+          adam: m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g², W ← W − (η/(1 − β₁ᵗ))·m / (√v/√(1 − β₂ᵗ) + ε).
+    Evaluations at step 0, every evalEvery steps, at step N (and after a divergence): the loss and accuracy of the
+    whole train and test parts by forward passes alone: ŷ in float64, loss = (Σ_j loss_j)/count, accuracy = the
+    fraction of examples whose predicted class — the first maximum of ŷ_j over its non-NaN entries (0 when ŷ_0j is
+    NaN), as gradscope scans — equals the label.
+    "last": every statistic of every tensor of the last step made (step N, or the step that diverged), with the
+    W it used (before its update).
+
 STATISTICS (per layer l and tensor z, a, dA, dZ, W, dW; the definitions of gradscope's src/stats/stats.ts)
     count; nanCount, infCount (elements that are NaN, ±∞); zeroFraction (elements equal to ±0, over count);
     min, max over the non-NaN elements (±∞ included, −0 < +0; NaN when every element is NaN);
@@ -43,16 +69,25 @@ MODES
     python3 experiment.py --same-numbers [--dtype float64|float32] --json result.json
         W^[l], b^[l], x, y, labels from the exported .bin files (gradscope's own weights and batch, float32). In
         float64 the statistics equal gradscope's CPU reference (`--backend cpu`, float64 on the same float32
-        numbers) to ~1e-12 relative; in float32, gradscope's WebGPU engine to ~1e-5.
+        numbers) to ~1e-12 relative; in float32, gradscope's WebGPU engine to ~1e-5. With a training export it
+        trains on the exported split and minibatches (split-train.bin, split-test.bin, minibatches.bin): in
+        float64 its evaluations, records and final weights equal gradscope's CPU reference to ~1e-12 relative.
+        --steps K replays the first K ≤ N exported steps (K = 0: the single step of x.bin, as gradscope --steps 0).
     python3 experiment.py [--device cuda] [--dtype …] [--width n] [--depth L] [--batch m] [--seed k] --json r.json
         fresh weights from torch.nn.init under the same initialiser and parameters (xavier_normal_, kaiming_normal_
         (mode, nonlinearity), orthogonal_, eye_·gain for identity, normal_, uniform_, constant_, zeros_; LeCun as
         normal_/uniform_ with std gain/√fan_in, bound gain·√(3/fan_in); kaiming_* with an explicit gain as
-        normal_/uniform_ with std gain/√fan, bound gain·√(3/fan)); biases constant_(bias). torch.manual_seed(seed)
+        normal_/uniform_ with std gain/√fan, bound gain·√(3/fan)); biases constant_(bias), or normal_(bias, biasStd)
+        with --bias-std. torch.manual_seed(seed)
         before each draw, on the device (a CUDA draw differs from a CPU draw of the same seed). The batch from a
         CPU torch.Generator seeded with the seed: m distinct digits (randperm, from digits.bin) or N(0, 1) features
         (randn) or ones, labels uniform in 0..n^[L]-1 (randint) for gaussian and ones. Same distributions as
-        gradscope, not the same numbers.
+        gradscope, not the same numbers. With a training export it trains from those weights on the exported split,
+        with minibatches drawn as DataLoader(shuffle=True, drop_last=True) does from the train part (each epoch
+        torch.randperm with a CPU torch.Generator seeded with the seed); --steps K trains K steps (0: one step).
+    --save-weights DIR (either mode, not with --seeds)
+        after the run, writes W<l>.bin (n^[l], n^[l-1]) and b<l>.bin (n^[l]) of every layer into DIR, float64
+        little-endian, row-major: after training, the final weights.
     torchrun --nproc_per_node N experiment.py [--device cuda] --seeds 0-1023 --json seeds.json
         the seeds spread over the N processes (torch.distributed: gloo on the CPU, nccl on CUDA, process r runs the
         seeds at positions r, r + N, …), each a fresh draw as above; the per-layer statistics are gathered on every
@@ -60,6 +95,7 @@ MODES
         process runs every seed. --seeds takes ranges and lists ("0-1023", "1,5,9-12") or a count K (K seeds from
         --seed, or the manifest's seed, on). (torch ≥ 2 also spells the flag --nproc-per-node. Debian's torch 1.13
         on Python 3.11 fails to parse torchrun's default --redirects 0 / --tee 0: give it --redirects 1 --tee 1.)
+        With a training export, --seeds needs --steps 0 (it measures one step per seed).
 
 JSON (--json FILE, "-" for stdout; the format of gradscope's CLI --json, README "JSON output")
     { "config": {...} (the manifest's, with the overrides applied), "backend": "pytorch",
@@ -80,11 +116,21 @@ JSON (--json FILE, "-" for stdout; the format of gradscope's CLI --json, README 
     Quantiles interpolate linearly between order statistics (numpy's default, Hyndman & Fan 1996 type 7) over the
     seeds where the statistic is not NaN (NaN when it is NaN for every seed); between −∞ and a finite value the
     interpolation is −∞, between a finite value and +∞ it is +∞.
+  With training (the format of gradscope's training --json, src/session/training-json.ts trainingJson):
+    { "config", "backend": "pytorch", "adapter": "torch … <dtype>, exported weights and minibatches | torch.nn.init
+      weights, shuffled minibatches", "state": "done" | "diverged", "steps": updates made,
+      "msPerStep": mean milliseconds of a step (forward, backward, record, update; evaluations excluded),
+      "divergence": {"step", "tensor", "layer"} | null,
+      "evaluations": [ { "step", "train": {"loss", "accuracy"}, "test": {"loss", "accuracy"}, "elapsedMs" } ],
+      "recordEvery": k, "records": [ { "step", "loss", "rmsA": [l = 1..L], "rmsDW": [l = 1..L] } ],
+      "last": [ { "layer", "fanIn", "fanOut", "z", "a", "dA", "dZ", "W", "dW" } ] (Stats as above) }
 
 FILES (little-endian, row-major, shapes and dtypes in manifest.json)
     W<l>.bin (n^[l], n^[l-1]) float32, b<l>.bin (n^[l]) float32, x.bin (n^[0], m) float32 (gradscope's a^[0]:
     unit i, example j at i·m + j), y.bin (n^[L], m) float32, labels.bin (m) uint32; for digits digits.bin
-    (1797, 64) float32 (standardised features) and digits-labels.bin (1797) uint32.
+    (1797, 64) float32 (standardised features) and digits-labels.bin (1797) uint32; for training
+    split-train.bin (1437) and split-test.bin (360) uint32 (rows of digits.bin) and minibatches.bin (N, m) uint32
+    (the examples of step t in row t − 1).
 """
 import argparse
 import json
@@ -109,6 +155,7 @@ INTEGERS = {'count', 'nanCount', 'infCount'}
 DIGITS_EXAMPLES = 1797
 NONLINEARITY = {'identity': 'linear', 'relu': 'relu', 'tanh': 'tanh'}  # torch.nn.init.calculate_gain's names
 LN2 = math.log(2.0)  # the double of JavaScript's Math.LN2
+FORMATS = ('gradscope-torch-export/1', 'gradscope-torch-export/2')  # manifest formats this script reads
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -171,6 +218,25 @@ class Tanh(torch.autograd.Function):
 ACTIVATIONS = {'identity': lambda z: z, 'relu': ReLU.apply, 'tanh': Tanh.apply}
 
 
+def softmax_xent_terms(yhat):
+    """The pieces of softmax-xent for ŷ (m, n^[L]), one example per row: M = max_i ŷ_ij, its index i* (the first
+    maximum), e = exp(ŷ − M), S = Σ_{i ≠ i*} e_i and whether the row is finite."""
+    n = yhat.shape[1]
+    finite = torch.isfinite(yhat).all(dim=1)
+    big, imax = yhat.max(dim=1)
+    e = torch.exp(yhat - big[:, None])
+    cols = torch.arange(n, device=yhat.device)
+    not_max = torch.where(cols[None, :] == imax[:, None], torch.zeros_like(e), e).sum(dim=1)
+    return big, e, not_max, finite
+
+
+def softmax_xent_per_example(yhat, labels):
+    """loss_j = (M_j − ŷ_{label_j, j}) + log1p(S_j), NaN for an example with a non-finite logit; (m,)."""
+    big, _, not_max, finite = softmax_xent_terms(yhat)
+    per_example = (big - yhat.gather(1, labels[:, None])[:, 0]) + torch.log1p(not_max)
+    return torch.where(finite, per_example, torch.full_like(per_example, math.nan))
+
+
 class SoftmaxXent(torch.autograd.Function):
     """J = (1/m) Σ_j ((M_j − ŷ_{label_j, j}) + log1p(S_j)) and its gradient without cancellation (see the top).
 
@@ -180,22 +246,15 @@ class SoftmaxXent(torch.autograd.Function):
     @staticmethod
     def forward(ctx, yhat, labels):
         m, n = yhat.shape
-        finite = torch.isfinite(yhat).all(dim=1)
-        big, imax = yhat.max(dim=1)
-        e = torch.exp(yhat - big[:, None])
+        _, e, not_max, finite = softmax_xent_terms(yhat)
         cols = torch.arange(n, device=yhat.device)
-        zero = torch.zeros_like(e)
-        not_max = torch.where(cols[None, :] == imax[:, None], zero, e).sum(dim=1)
         at_label = cols[None, :] == labels[:, None]
-        not_label = torch.where(at_label, zero, e).sum(dim=1)
+        not_label = torch.where(at_label, torch.zeros_like(e), e).sum(dim=1)
         denom = ((1 + not_max) * m)[:, None]
         grad = torch.where(at_label, -not_label[:, None] / denom, e / denom)
-        per_example = (big - yhat.gather(1, labels[:, None])[:, 0]) + torch.log1p(not_max)
-        nan = torch.full_like(per_example, math.nan)
-        per_example = torch.where(finite, per_example, nan)
         grad = torch.where(finite[:, None], grad, torch.full_like(grad, math.nan))
         ctx.save_for_backward(grad)
-        return per_example.mean()
+        return softmax_xent_per_example(yhat, labels).mean()
 
     @staticmethod
     def backward(ctx, g):
@@ -203,15 +262,23 @@ class SoftmaxXent(torch.autograd.Function):
         return grad * g, None
 
 
-def loss_of(name, yhat, y, labels):
-    """J of the loss `name` (sum, mse, softmax-xent); ŷ and y (m, n^[L]), labels (m,) int64."""
+def per_example_loss(name, yhat, y, labels):
+    """loss_j of every example (m,): sum Σ_i ŷ_ij; mse Σ_i (ŷ_ij − y_ij)²; softmax-xent as above. ŷ, y (m, n^[L])."""
     if name == 'sum':
-        return yhat.sum(dim=1).mean()
+        return yhat.sum(dim=1)
     if name == 'mse':
-        return ((yhat - y) ** 2).sum(dim=1).mean()
+        return ((yhat - y) ** 2).sum(dim=1)
+    if name == 'softmax-xent':
+        return softmax_xent_per_example(yhat, labels)
+    raise ValueError(f'unknown loss {name!r}')
+
+
+def loss_of(name, yhat, y, labels):
+    """J = (1/m) Σ_j loss_j of the loss `name` (sum, mse, softmax-xent), differentiable; ŷ and y (m, n^[L]),
+    labels (m,) int64."""
     if name == 'softmax-xent':
         return SoftmaxXent.apply(yhat, labels)
-    raise ValueError(f'unknown loss {name!r}')
+    return per_example_loss(name, yhat, y, labels).mean()
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -299,7 +366,8 @@ def effective_gain(cfg):
 
 
 def init_layer(layer, cfg):
-    """Fresh W^[l] by torch.nn.init under the config's initialiser and parameters; b^[l] = bias."""
+    """Fresh W^[l] by torch.nn.init under the config's initialiser and parameters; b^[l] = bias, or with biasStd
+    s > 0 (gradscope --bias-std) b^[l]_i ~ N(bias, s²) by nn.init.normal_ (same distribution, not the same numbers)."""
     W, name, gain = layer.weight, cfg['init'], effective_gain(cfg)
     fan_out, fan_in = W.shape
     with torch.no_grad():
@@ -333,7 +401,10 @@ def init_layer(layer, cfg):
             nn.init.orthogonal_(W, gain=gain)
         else:
             raise ValueError(f'unknown initialiser {name!r}')
-        nn.init.constant_(layer.bias, cfg['bias'])
+        if cfg.get('biasStd', 0) > 0:
+            nn.init.normal_(layer.bias, cfg['bias'], cfg['biasStd'])
+        else:
+            nn.init.constant_(layer.bias, cfg['bias'])
 
 
 class Batch:
@@ -381,29 +452,30 @@ def load_digits(manifest):
 # One step
 # ---------------------------------------------------------------------------------------------------------------
 
-def step(layers, batch, activation, loss_name):
-    """Forward, loss, backward; returns (J, stats) with stats a float64 numpy array (L, 6, WIDTH) in TENSORS order."""
+def forward_backward(layers, batch, activation, loss_name, visit):
+    """Forward, loss and backward of one batch, calling visit(l, name, tensor) for every tensor as it is produced:
+    W^[l] (the parameter itself, before any update) for l = 1..L, then z^[l], a^[l] during the forward pass, dA^[l]
+    and dZ^[l] (tensor hooks) during the backward pass, and dW^[l] (the weight's .grad) at its end. Leaves the
+    gradients of W and b in .grad (for an optimiser) and returns J, a 0-d tensor (not synchronised)."""
     L = len(layers)
     g = ACTIVATIONS[activation]
-    found = {}
 
     def record(l, *names):
         def hook(grad):
-            s = tensor_stats(grad)
             for name in names:
-                found[(l, name)] = s
+                visit(l, name, grad)
         return hook
 
     for l, layer in enumerate(layers, start=1):
         layer.weight.grad = None
         layer.bias.grad = None
-        found[(l, 'W')] = tensor_stats(layer.weight)
+        visit(l, 'W', layer.weight)
     a = batch.x
     for l, layer in enumerate(layers, start=1):
         z = layer(a)
         a = z if l == L else g(z)
-        found[(l, 'z')] = tensor_stats(z)
-        found[(l, 'a')] = tensor_stats(a)
+        visit(l, 'z', z)
+        visit(l, 'a', a)
         if a is z:
             z.register_hook(record(l, 'dA', 'dZ'))
         else:
@@ -412,9 +484,180 @@ def step(layers, batch, activation, loss_name):
     J = loss_of(loss_name, a, batch.y, batch.labels)
     J.backward()
     for l, layer in enumerate(layers, start=1):
-        found[(l, 'dW')] = tensor_stats(layer.weight.grad)
-    stats = torch.stack([torch.stack([found[(l, t)] for t in TENSORS]) for l in range(1, L + 1)])
-    return float(J.detach().double().cpu()), stats.cpu().numpy()
+        visit(l, 'dW', layer.weight.grad)
+    return J.detach()
+
+
+def stats_of(found, L):
+    """The statistics of the tensors in `found` ({(l, name): tensor_stats}) as a float64 numpy array (L, 6, WIDTH)
+    in TENSORS order: the step's one synchronisation with the device."""
+    return torch.stack([torch.stack([found[(l, t)] for t in TENSORS]) for l in range(1, L + 1)]).cpu().numpy()
+
+
+def step(layers, batch, activation, loss_name):
+    """Forward, loss, backward; returns (J, stats) with stats a float64 numpy array (L, 6, WIDTH) in TENSORS order."""
+    found = {}
+
+    def visit(l, name, x):
+        found[(l, name)] = tensor_stats(x)
+
+    J = forward_backward(layers, batch, activation, loss_name, visit)
+    return float(J.double().cpu()), stats_of(found, len(layers))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Training (src/session/train.ts Trainer)
+# ---------------------------------------------------------------------------------------------------------------
+
+def rms_of(x):
+    """rms = √(Σx²/count) in float64 as tensor_stats computes it (scaled by S = 2^⌊log2 max|x|⌋, so no square
+    overflows), NaN with a NaN present, ∞ with ±∞ present; a 0-d tensor (not synchronised)."""
+    x = x.detach().reshape(-1).to(torch.float64)
+    max_abs = x.abs().max()
+    ok = torch.isfinite(max_abs) & (max_abs > 0)
+    scale = torch.where(ok, torch.pow(2.0, torch.clamp(torch.floor(torch.log2(torch.where(ok, max_abs, torch.ones_like(max_abs)))),
+                                                          -1074.0, 1023.0)), torch.ones_like(max_abs))
+    return scale * torch.sqrt(((x / scale) ** 2).mean())
+
+
+def first_argmax(yhat):
+    """The predicted class of every row of ŷ (m, n^[L]) as gradscope's Trainer picks it: the first index i with
+    ŷ_i > ŷ_best scanning from best = 0, i.e. the first maximum over the non-NaN entries, or 0 when ŷ_0 is NaN."""
+    n = yhat.shape[1]
+    filled = torch.where(torch.isnan(yhat), torch.full_like(yhat, -math.inf), yhat)
+    top = filled.max(dim=1, keepdim=True).values
+    cols = torch.arange(n, device=yhat.device).expand_as(yhat)
+    first = torch.where(filled == top, cols, torch.full_like(cols, n)).min(dim=1).values
+    return torch.where(torch.isnan(yhat[:, 0]), torch.zeros_like(first), first)
+
+
+class Digits:
+    """The digits of the export on the device: features (1797, 64) in the network's dtype, labels (1797,) int64,
+    one-hot targets (1797, n^[L]) (a label ≥ n^[L] gets no 1, as gradscope's digitsBatch)."""
+
+    def __init__(self, digits, n_out, dtype, device):
+        features, labels = digits
+        self.x = features.to(device=device, dtype=dtype)
+        self.labels = labels.to(device)
+        y = torch.zeros(labels.shape[0], n_out)
+        rows = torch.nonzero(labels < n_out)[:, 0]
+        y[rows, labels[rows]] = 1
+        self.y = y.to(device=device, dtype=dtype)
+
+    def batch(self, idx):
+        """The examples idx (a tensor of row indices on the device) as a Batch."""
+        return Batch(self.x[idx], self.y[idx], self.labels[idx])
+
+
+def evaluate_set(layers, activation, loss_name, data, examples):
+    """Loss and accuracy of a set of examples (indices, int64 tensor on the device), as Trainer.measure: forward
+    passes alone, ŷ in float64, loss = (Σ_j loss_j) / count with the loss's per-example formula, accuracy = the
+    fraction of examples whose first_argmax(ŷ) equals the label."""
+    L = len(layers)
+    g = ACTIVATIONS[activation]
+    batch = data.batch(examples)
+    with torch.no_grad():
+        a = batch.x
+        for l, layer in enumerate(layers, start=1):
+            z = layer(a)
+            a = z if l == L else g(z)
+        yhat = a.double()
+        per = per_example_loss(loss_name, yhat, batch.y.double(), batch.labels)
+        correct = (first_argmax(yhat) == batch.labels).sum()
+    count = examples.shape[0]
+    return {'loss': json_number(float(per.sum().cpu()) / count), 'accuracy': float(correct.cpu()) / count}
+
+
+def make_optimizer(layers, training):
+    """torch.optim's optimiser of the manifest (training.torchOptimizer: class and keyword arguments) over
+    W^[1], b^[1], …, W^[L], b^[L]: SGD(lr, momentum, dampening=0, weight_decay) or Adam(lr, betas, eps,
+    weight_decay); gradscope's formulas are the same (src/model/optimizers.ts)."""
+    spec = training['torchOptimizer']
+    kwargs = dict(spec['kwargs'])
+    if 'betas' in kwargs:
+        kwargs['betas'] = tuple(kwargs['betas'])
+    params = [p for layer in layers for p in (layer.weight, layer.bias)]
+    return getattr(torch.optim, spec['class'])(params, **kwargs)
+
+
+def fresh_minibatches(train, steps, m, seed):
+    """Minibatches as torch.utils.data.DataLoader(shuffle=True, drop_last=True) draws them from the train part:
+    each epoch a permutation (torch.randperm with a CPU torch.Generator seeded with `seed`) cut into batches of m,
+    the incomplete tail dropped. Returns (steps, m) int64 example indices."""
+    g = torch.Generator().manual_seed(seed)
+    train = torch.as_tensor(train, dtype=torch.int64)
+    rows = torch.empty((steps, m), dtype=torch.int64)
+    order, pos = train, len(train)
+    for t in range(steps):
+        if pos + m > len(train):
+            order, pos = train[torch.randperm(len(train), generator=g)], 0
+        rows[t] = order[pos:pos + m]
+        pos += m
+    return rows
+
+
+def train(layers, cfg, widths, training, data, split, minibatches, device):
+    """Train as gradscope's Trainer does and return the document's parts (see the top, TRAINING).
+
+    minibatches: (N, m) int64 example indices, row t − 1 for step t; split: (train, test) int64 index tensors.
+    """
+    L = len(layers)
+    steps = minibatches.shape[0]
+    activation, loss_name, eval_every = cfg['activation'], cfg['loss'], cfg['evalEvery']
+    record_every = max(1, -(-(L * steps) // training['maxRecorded']))
+    optimizer = make_optimizer(layers, training)
+    train_part, test_part = (part.to(device) for part in split)
+    minibatches = minibatches.to(device)
+    t0 = time.perf_counter()
+    evaluations, records = [], []
+
+    def evaluate(t):
+        evaluations.append({'step': t, 'train': evaluate_set(layers, activation, loss_name, data, train_part),
+                            'test': evaluate_set(layers, activation, loss_name, data, test_part),
+                            'elapsedMs': (time.perf_counter() - t0) * 1000})
+
+    evaluate(0)
+    state, divergence, last, step_s, done = 'done', None, None, 0.0, 0
+    for t in range(1, steps + 1):
+        t_step = time.perf_counter()
+        kept = {}
+        J = forward_backward(layers, data.batch(minibatches[t - 1]), activation, loss_name,
+                             lambda l, name, x: kept.__setitem__((l, name), x))
+        # One readback: J, rms(a^[l]) and rms(dW^[l]), and whether each tensor holds a NaN or ±∞.
+        light = torch.cat([J.double().reshape(1),
+                           torch.stack([rms_of(kept[(l, 'a')]) for l in range(1, L + 1)]),
+                           torch.stack([rms_of(kept[(l, 'dW')]) for l in range(1, L + 1)]),
+                           torch.stack([(~torch.isfinite(kept[(l, name)])).any().double()
+                                        for l in range(1, L + 1) for name in TENSORS])]).cpu().numpy()
+        loss, rms_a, rms_dw = light[0], light[1:L + 1], light[L + 1:2 * L + 1]
+        bad = light[2 * L + 1:].reshape(L, len(TENSORS)) > 0
+        site = next(({'tensor': name, 'layer': l} for name, l in computation_order(L) if bad[l - 1, TENSORS.index(name)]), None)
+        if site is None and not math.isfinite(loss):
+            site = {'tensor': 'a', 'layer': L}  # as Trainer: a non-finite J with finite tensors is charged to ŷ
+        if site is not None or t == steps:
+            # The full statistics of the last step, of the W it used (before the update).
+            last = stats_of({key: tensor_stats(x) for key, x in kept.items()}, L)
+        del kept
+        optimizer.step()
+        if device.type == 'cuda':
+            torch.cuda.synchronize(device)
+        step_s += time.perf_counter() - t_step
+        done = t
+        if t % record_every == 0 or t == steps:
+            records.append({'step': t, 'loss': json_number(loss), 'rmsA': [json_number(v) for v in rms_a],
+                            'rmsDW': [json_number(v) for v in rms_dw]})
+        if site is not None:
+            divergence = {'step': t, **site}
+            evaluate(t)
+            state = 'diverged'
+            break
+        if t % eval_every == 0 or t == steps:
+            evaluate(t)
+    return {
+        'state': state, 'steps': done, 'msPerStep': step_s * 1000 / done if done else None,
+        'divergence': divergence, 'evaluations': evaluations, 'recordEvery': record_every, 'records': records,
+        'last': layers_json(last, widths) if last is not None else None,
+    }
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -456,6 +699,13 @@ def first_site(stats, test):
     return None
 
 
+def layers_json(stats, widths):
+    """Per layer {layer, fanIn, fanOut, z, a, dA, dZ, W, dW} from stats (L, 6, WIDTH)."""
+    return [dict({'layer': l, 'fanIn': widths[l - 1], 'fanOut': widths[l]},
+                 **{t: stats_json(stats[l - 1, k]) for k, t in enumerate(TENSORS)})
+            for l in range(1, len(widths))]
+
+
 def result_json(cfg, adapter, J, stats, widths, step_ms):
     """The document of one run, in the key order of gradscope's toJson."""
     nan_i, inf_i, zero_i = STATS.index('nanCount'), STATS.index('infCount'), STATS.index('zeroFraction')
@@ -467,10 +717,15 @@ def result_json(cfg, adapter, J, stats, widths, step_ms):
         'firstNonFinite': first_site(stats, lambda t, s: s[nan_i] > 0 or s[inf_i] > 0),
         'firstAllZero': first_site(stats, lambda t, s: t != 'W' and s[zero_i] == 1),
         'stepMs': step_ms,
-        'layers': [dict({'layer': l, 'fanIn': widths[l - 1], 'fanOut': widths[l]},
-                        **{t: stats_json(stats[l - 1, k]) for k, t in enumerate(TENSORS)})
-                   for l in range(1, len(widths))],
+        'layers': layers_json(stats, widths),
     }
+
+
+def training_json(cfg, adapter, parts):
+    """The document of a training run, in the key order of gradscope's trainingJson (src/session/training-json.ts)."""
+    return {'config': cfg, 'backend': 'pytorch', 'adapter': adapter, 'state': parts['state'], 'steps': parts['steps'],
+            'msPerStep': parts['msPerStep'], 'divergence': parts['divergence'], 'evaluations': parts['evaluations'],
+            'recordEvery': parts['recordEvery'], 'records': parts['records'], 'last': parts['last']}
 
 
 def quantiles(values, p):
@@ -559,7 +814,28 @@ def resolve(manifest, args):
         cfg['batch'] = args.batch
     if args.seed is not None:
         cfg['seed'] = args.seed
+    training = manifest.get('training')
+    if args.steps is not None:
+        if args.steps > 0 and training is None:
+            raise SystemExit('experiment.py: --steps: this export has no training (no split, no optimiser): export it '
+                             'with gradscope --steps N --export-torch DIR')
+        if args.steps > 0 and args.same_numbers and args.steps > training['steps']:
+            raise SystemExit(f'experiment.py: --steps: --same-numbers replays the exported minibatches, '
+                             f'{training["steps"]} steps at most')
+        cfg['steps'] = args.steps
+    if args.seeds is not None and cfg.get('steps', 0) > 0 and training is not None:
+        raise SystemExit('experiment.py: --seeds measures one step per seed: add --steps 0 (no training)')
     return cfg, widths
+
+
+def save_weights(layers, folder):
+    """Write W<l>.bin (n^[l], n^[l-1]) and b<l>.bin (n^[l]) of every layer into `folder` (created), float64
+    little-endian, row-major: the weights as they are now (after training, the final ones)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for l, layer in enumerate(layers, start=1):
+        layer.weight.detach().to('cpu', torch.float64).numpy().astype('<f8').tofile(folder / f'W{l}.bin')
+        layer.bias.detach().to('cpu', torch.float64).numpy().astype('<f8').tofile(folder / f'b{l}.bin')
 
 
 def main():
@@ -577,6 +853,11 @@ def main():
     parser.add_argument('--depth', type=int, help='L (hidden widths --width, or the manifest\'s)')
     parser.add_argument('--width', type=int, help='n^[l] of every hidden layer l = 1..L-1')
     parser.add_argument('--batch', type=int, help='m, examples per batch')
+    parser.add_argument('--steps', type=int,
+                        help='training steps (default: the manifest\'s; 0: one step, no training; with --same-numbers '
+                             'at most the exported steps)')
+    parser.add_argument('--save-weights', metavar='DIR',
+                        help='write the final W<l>.bin and b<l>.bin (float64, little-endian) into DIR')
     args = parser.parse_args()
     if args.same_numbers and any(v is not None for v in (args.seed, args.seeds, args.depth, args.width, args.batch)):
         parser.error('--same-numbers runs the exported network and batch: --seed, --seeds, --depth, --width and '
@@ -584,8 +865,15 @@ def main():
     for name in ('depth', 'width', 'batch'):
         if getattr(args, name) is not None and getattr(args, name) < 1:
             parser.error(f'--{name} must be a positive integer')
+    if args.steps is not None and args.steps < 0:
+        parser.error('--steps must be a non-negative integer')
+    if args.save_weights is not None and args.seeds is not None:
+        parser.error('--save-weights writes the weights of one run: not with --seeds')
 
     manifest = json.loads((HERE / 'manifest.json').read_text(encoding='utf-8'))
+    if manifest.get('format') not in FORMATS:
+        raise SystemExit(f'experiment.py: manifest.json has format {manifest.get("format")!r}; this script reads '
+                         f'{", ".join(FORMATS)}')
     cfg, widths = resolve(manifest, args)
     dtype = {'float32': torch.float32, 'float64': torch.float64}[args.dtype]
     # Full float32 products on GPUs (no TF32), so float32 means float32.
@@ -606,8 +894,11 @@ def main():
     if distributed:
         dist.init_process_group(comm)
     where = f'{device}' + (f' ({torch.cuda.get_device_name(device)})' if device.type == 'cuda' else '')
+    # A manifest without a training part (format /1, or --steps 0 at export) runs one step.
+    training = cfg.get('steps', 0) > 0 and manifest.get('training') is not None
     adapter = f'torch {torch.__version__} {where} {args.dtype}, ' \
-              + ('exported weights' if args.same_numbers else 'torch.nn.init weights')
+              + ('exported weights' if args.same_numbers else 'torch.nn.init weights') \
+              + ((' and minibatches' if args.same_numbers else ', shuffled minibatches') if training else '')
     layers = make_layers(widths, dtype, device)
     m = cfg['batch']
 
@@ -616,16 +907,31 @@ def main():
             return
         if args.same_numbers:
             load_weights(layers, manifest)
-            batch = exported_batch(manifest, dtype, device)
         else:
             torch.manual_seed(cfg['seed'])
             for layer in layers:
                 init_layer(layer, cfg)
-            batch = fresh_batch(cfg, widths, m, cfg['seed'], dtype, device, load_digits(manifest))
-        t0 = time.perf_counter()
-        J, stats = step(layers, batch, cfg['activation'], cfg['loss'])
-        step_ms = (time.perf_counter() - t0) * 1000
-        write_json(result_json(cfg, adapter, J, stats, widths, step_ms), args.json)
+        if training:
+            spec = manifest['training']
+            split = tuple(torch.from_numpy(load_bin(spec['split'][part], '<u4').astype(np.int64)) for part in ('train', 'test'))
+            if args.same_numbers:
+                minibatches = torch.from_numpy(load_bin(spec['minibatches'], '<u4')[:cfg['steps']].astype(np.int64))
+            else:
+                minibatches = fresh_minibatches(split[0], cfg['steps'], m, cfg['seed'])
+            data = Digits(load_digits(manifest), widths[-1], dtype, device)
+            parts = train(layers, cfg, widths, spec, data, split, minibatches, device)
+            write_json(training_json(cfg, adapter, parts), args.json)
+        else:
+            if args.same_numbers:
+                batch = exported_batch(manifest, dtype, device)
+            else:
+                batch = fresh_batch(cfg, widths, m, cfg['seed'], dtype, device, load_digits(manifest))
+            t0 = time.perf_counter()
+            J, stats = step(layers, batch, cfg['activation'], cfg['loss'])
+            step_ms = (time.perf_counter() - t0) * 1000
+            write_json(result_json(cfg, adapter, J, stats, widths, step_ms), args.json)
+        if args.save_weights is not None:
+            save_weights(layers, args.save_weights)
         return
 
     seeds = parse_seeds(args.seeds, cfg['seed'])

@@ -19,8 +19,8 @@ import { makeBatch, shapeOf } from '../session/problem';
 import { Session } from '../session/session';
 import { parseArgs, UsageError, type CliArgs } from './args';
 import { appendOutput, checkOutputPath, OutputError, writeOutput } from './output';
-import { evaluationLine, trainingJson } from '../session/training-json';
-import { formatTraining, trainingCsv } from './training-table';
+import { evaluationLine, trainingCsv, trainingJson } from '../session/training-json';
+import { formatTraining } from './training-table';
 import { exportTorch, formatExport } from './export-torch';
 import { estimateStepMs, formatBytes, formatPlan, planJson } from './plan';
 import { progressView, type ProgressView } from './progress';
@@ -29,6 +29,8 @@ import { seedList, summariseSeeds, type SeedsSummary } from './seeds';
 import { formatReport, formatSeeds, formatTheory } from './table';
 import { fileStore, kernelsPath } from './kernel-store';
 import { recordTiming, timingOf, timingsPath } from './timings';
+import { PhaseConfigError, phaseJson, resolvePhaseOptions, type PhaseOptions } from '../model/phase';
+import { formatPhase } from './phase-table';
 
 const EXIT_OK = 0;
 const EXIT_ERROR = 1;
@@ -38,7 +40,8 @@ const EXIT_GRACE_MS = 2000;
 
 /** Print an error as one line on stderr; @returns its exit status (2 for bad input, 1 otherwise). */
 function fail(e: unknown): number {
-  const badInput = e instanceof UsageError || e instanceof ConfigError || e instanceof LimitError || e instanceof OutputError;
+  const badInput = e instanceof UsageError || e instanceof ConfigError || e instanceof LimitError || e instanceof OutputError
+    || e instanceof PhaseConfigError;
   let message = e instanceof Error ? e.message : String(e);
   if (e instanceof LimitError) {
     message += e.limit.startsWith('memory budget')
@@ -62,7 +65,7 @@ async function open(name: BackendName): Promise<OpenedBackend> {
 }
 
 /** The flags as a config, with a notice for init flags the chosen init does not read. @throws on bad input. */
-function configOf(argv: readonly string[]): { args: CliArgs; cfg: RunConfig } | { help: string } {
+function configOf(argv: readonly string[]): { args: CliArgs; cfg: RunConfig; phase: PhaseOptions | null } | { help: string } {
   const parsed = parseArgs(argv, process.env);
   if (parsed.kind === 'help') return { help: parsed.text };
   const args = parsed.args;
@@ -83,11 +86,16 @@ function configOf(argv: readonly string[]): { args: CliArgs; cfg: RunConfig } | 
     if (cfg.steps === 0) throw new UsageError('--jsonl writes a training run\'s evaluations: it needs --steps N (N ≥ 1)');
     checkOutputPath('--jsonl', args.jsonl);
   }
+  const phase = args.phase === null ? null : resolvePhaseOptions(args.phase);
+  if (phase !== null) {
+    if (cfg.steps > 0) throw new UsageError('--steps cannot be used with --phase: the phase diagram measures untrained networks');
+    return { args, cfg, phase };
+  }
   const training = (['lr', 'optimizer', 'momentum', 'beta1', 'beta2', 'eps', 'weightDecay', 'evalEvery'] as const).filter((f) => args.raw[f] !== undefined);
   if (cfg.steps === 0 && training.length > 0) {
     process.stderr.write(`gradscope: notice: ${training.map((f) => FIELDS[f].flag).join(', ')} not used without --steps N (one step, no training)\n`);
   }
-  return { args, cfg };
+  return { args, cfg, phase: null };
 }
 
 /** Measured device ms per step unit of the backend's last step, or null. */
@@ -216,6 +224,27 @@ async function trainRun(session: Session, cfg: RunConfig, args: CliArgs, bar: Pr
   return signal !== null ? STOP_SIGNALS[signal] : status;
 }
 
+/**
+ * --phase: measure the phase diagram through the session with a progress bar, print its table and write --json FILE.
+ * After SIGINT/SIGTERM nothing is printed nor written. @returns the exit status.
+ */
+async function phaseRun(session: Session, cfg: RunConfig, options: PhaseOptions, args: CliArgs, bar: ProgressView): Promise<number> {
+  const outcome = await session.phase(cfg, options);
+  bar.stop();
+  const signal = stopSignal();
+  if (signal !== null) return STOP_SIGNALS[signal];
+  if (outcome.kind === 'failed') return fail(outcome.error);
+  if (outcome.kind === 'cancelled') return fail(new Error('the run was cancelled'));
+  process.stdout.write(formatPhase(outcome.result));
+  if (args.json === null) return EXIT_OK;
+  try {
+    writeOutput('--json', args.json, phaseJson(outcome.result));
+  } catch (e) {
+    return fail(e);
+  }
+  return EXIT_OK;
+}
+
 const bar = progressView(process.stderr);
 const opened: { backend: Backend | null } = { backend: null };
 const session = new Session(open, {
@@ -242,7 +271,15 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(parsed.help);
     return EXIT_OK;
   }
-  const { args, cfg } = parsed;
+  const { args, cfg, phase } = parsed;
+  if (phase !== null) {
+    try {
+      return await phaseRun(session, cfg, phase, args, bar);
+    } finally {
+      bar.stop();
+      session.close();
+    }
+  }
   if (args.exportTorch !== null) {
     if (cfg.range === 'extended') {
       process.stderr.write('gradscope: notice: --export-torch: the PyTorch script computes in plain float32 or float64 (its --dtype); '

@@ -60,7 +60,7 @@ export function formatHeader(r: RunResult): string[] {
   return [
     `gradscope  backend ${r.backend}  adapter: ${r.adapter}  preset ${c.preset}`,
     `L=${c.depth}  widths n^[0..L] = ${formatWidths(widthsOf(c))}  m=${c.batch}  input ${c.input}  activation ${c.activation}`
-      + `  init ${formatInit(c)}  bias ${c.bias}  loss ${c.loss}  seed ${c.seed}`,
+      + `  init ${formatInit(c)}  bias ${c.bias}${c.biasStd > 0 ? ` ± ${c.biasStd} (normal)` : ''}  loss ${c.loss}  seed ${c.seed}`,
     `J = ${formatNumber(r.loss)}  step ${r.stepMs.toFixed(1)} ms  first non-finite: ${formatSite(r.firstNonFinite)}`
       + `  first all-zero: ${formatSite(r.firstAllZero)}`,
   ];

@@ -3,7 +3,6 @@
  * loss and accuracy of the train and test parts), and how it ended (done, diverged with the step and the first
  * non-finite tensor, or interrupted), with the time per step.
  */
-import Papa from 'papaparse';
 import { widthsOf } from '../model/config';
 import type { TrainingResult } from '../session/train';
 import { formatInit, formatNumber, formatWidths } from './table';
@@ -36,7 +35,7 @@ export function formatTraining(r: TrainingResult): string {
   const lines = [
     `gradscope training  backend ${r.backend}  adapter: ${r.adapter}  preset ${c.preset}`,
     `L=${c.depth}  widths n^[0..L] = ${formatWidths(widthsOf(c))}  m=${c.batch}  activation ${c.activation}  init ${formatInit(c)}`
-      + `  bias ${c.bias}  loss ${c.loss}  seed ${c.seed}`,
+      + `  bias ${c.bias}${c.biasStd > 0 ? ` ± ${c.biasStd} (normal)` : ''}  loss ${c.loss}  seed ${c.seed}`,
     `optimizer ${formatOptimizer(r)}  steps ${c.steps}  evaluated every ${c.evalEvery} steps on the train (1437) and test (360) parts`,
     '',
     ['step', 'train loss', 'train acc', 'test loss', 'test acc'].map((t, i) => t.padStart(i === 0 ? 7 : 11)).join(' '),
@@ -46,10 +45,4 @@ export function formatTraining(r: TrainingResult): string {
     formatEnding(r),
   ];
   return `${lines.join('\n')}\n`;
-}
-
-/** CSV of the evaluations: step,trainLoss,trainAccuracy,testLoss,testAccuracy,elapsedMs (Papa Parse's unparse). */
-export function trainingCsv(r: TrainingResult): string {
-  const data = r.evaluations.map((e) => [e.step, e.train.loss, e.train.accuracy, e.test.loss, e.test.accuracy, Math.round(e.elapsedMs)]);
-  return `${Papa.unparse({ fields: ['step', 'trainLoss', 'trainAccuracy', 'testLoss', 'testAccuracy', 'elapsedMs'], data }, { newline: '\n' })}\n`;
 }

@@ -59,8 +59,13 @@ export interface RunConfig {
   value: number;
   /** fan_in or fan_out, for kaiming_*. */
   mode: FanMode;
-  /** Constant value of every bias b^[l]. */
+  /** Constant value of every bias b^[l] (with biasStd > 0: their mean). */
   bias: number;
+  /**
+   * Standard deviation of the biases: 0 (default) keeps every b^[l]_i = bias; otherwise b^[l]_i ~ N(bias, biasStd²),
+   * drawn from the Philox stream (seed, l, BIASES) (model/philox.ts), as the σ_b² of the phase diagram.
+   */
+  biasStd: number;
   loss: LossName;
   /** Seed of the weights and the batch: an integer in 0..2^32-1. */
   seed: number;
@@ -136,6 +141,7 @@ export const FIELDS: Readonly<Record<Exclude<keyof RunConfig, 'preset'>, FieldSp
   value: { flag: '--value', kind: 'number', min: -1e6, max: 1e6 },
   mode: { flag: '--mode', kind: 'enum', values: FAN_MODES },
   bias: { flag: '--bias', kind: 'number', min: -1e6, max: 1e6 },
+  biasStd: { flag: '--bias-std', kind: 'number', min: 0, max: 1e6 },
   loss: { flag: '--loss', kind: 'enum', values: LOSSES },
   seed: { flag: '--seed', kind: 'int', min: 0, max: 2 ** 32 - 1 },
   backend: { flag: '--backend', kind: 'enum', values: BACKENDS },
@@ -233,6 +239,7 @@ export const DEFAULT_CONFIG: RunConfig = {
   value: 0,
   mode: 'fan_in',
   bias: 0,
+  biasStd: 0,
   loss: 'softmax-xent',
   seed: 1,
   backend: 'webgpu',

@@ -201,9 +201,34 @@ export function initWeights(name: InitName, fanOut: number, fanIn: number, opts:
 }
 
 /**
+ * b^[l] of a weight spec in float64, before rounding: the constant bias, or with biasStd > 0 b_i = bias + biasStd·n_i,
+ * n_i element i of the Philox stream (seed, l, BIASES) (the GPU draws the same elements in shaders/init.wgsl, kind
+ * normal with mean bias and std biasStd).
+ * @param fanOut n^[l]; @param layer l ≥ 1
+ */
+export function initBiases(spec: Pick<WeightSpec, 'bias' | 'biasStd' | 'seed'>, fanOut: number, layer: number): Float64Array {
+  const b = new Float64Array(fanOut);
+  const std = spec.biasStd ?? 0;
+  if (std === 0) return b.fill(spec.bias);
+  fillNormal(b, spec.seed, layer, PURPOSE.BIASES);
+  for (let i = 0; i < b.length; i++) b[i] = spec.bias + std * b[i];
+  return b;
+}
+
+/**
+ * A value whose float32 magnitude bounds every |b^[l]_i| of a spec (for the extended range's bias exponent): the
+ * bias itself when biasStd is 0 (unchanged behaviour), else |bias| + 6·biasStd (Box–Muller normals satisfy
+ * |n| ≤ √(−2 ln 2^-24) ≈ 5.77, model/philox.ts).
+ */
+export function biasBound(spec: Pick<WeightSpec, 'bias' | 'biasStd'>): number {
+  const std = spec.biasStd ?? 0;
+  return std === 0 ? spec.bias : Math.abs(spec.bias) + 6 * std;
+}
+
+/**
  * W^[l] and b^[l] of a weight spec, drawn on the host (the CPU backend, and the WebGPU backend for initialisers it
- * does not draw on the device): W from {@link initWeights}, b^[l] = bias; rounded to float32. Given values
- * (spec.values) are returned as they are.
+ * does not draw on the device): W from {@link initWeights}, b^[l] from {@link initBiases}; rounded to float32. Given
+ * values (spec.values) are returned as they are.
  * @returns W row-major (fanOut, fanIn) and b (fanOut).
  * @throws RangeError if given values have the wrong sizes.
  */
@@ -215,6 +240,6 @@ export function hostLayer(spec: WeightSpec, l: number, fanOut: number, fanIn: nu
   }
   return {
     W: Float32Array.from(initWeights(spec.init, fanOut, fanIn, spec.options, spec.seed, l)),
-    b: new Float32Array(fanOut).fill(spec.bias),
+    b: Float32Array.from(initBiases(spec, fanOut, l)),
   };
 }

@@ -69,8 +69,13 @@ export interface WeightSpec {
   readonly options: InitOptions;
   /** Seed of the counter-based generator (model/philox.ts): W^[l] element e is a function of (seed, l, e). */
   readonly seed: number;
-  /** Constant value of every bias b^[l]. */
+  /** Constant value of every bias b^[l]; with biasStd > 0 their mean. */
   readonly bias: number;
+  /**
+   * Standard deviation of the biases (absent or 0: every b^[l]_i = bias): b^[l]_i = bias + biasStd·n_i with n_i
+   * element i of the Philox stream (seed, l, BIASES).
+   */
+  readonly biasStd?: number;
   /**
    * Given values instead of drawn ones (finite-difference tests, re-running exported weights): W[l-1] row-major
    * (n^[l], n^[l-1]) and b[l-1] (n^[l]) for every layer; init, seed and bias are then ignored.

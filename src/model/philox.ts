@@ -47,6 +47,10 @@ export const PURPOSE = {
   LABELS: 3,
   /** Spare (dropout masks or any later use). */
   DROP: 4,
+  /** The random biases b^[l] of layer l (RunConfig.biasStd > 0, and the phase diagram's σ_b). */
+  BIASES: 5,
+  /** The phase diagram's random output gradient dA^[L] (layer 0). */
+  PHASE_GRADIENT: 6,
 } as const;
 export type Purpose = (typeof PURPOSE)[keyof typeof PURPOSE];
 

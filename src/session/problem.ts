@@ -13,10 +13,10 @@ export function shapeOf(cfg: RunConfig): NetworkShape {
   return { widths: widthsOf(cfg), m: cfg.batch, activation: cfg.activation, loss: cfg.loss, range: cfg.range };
 }
 
-/** The weights of a config: its initialiser and parameters, seed and bias. */
+/** The weights of a config: its initialiser and parameters, seed, bias and bias std. */
 export function weightsOf(cfg: RunConfig): WeightSpec {
   const { gain, mean, std, low, high, value, mode, activation } = cfg;
-  return { init: cfg.init, options: { gain, mean, std, low, high, value, mode, activation }, seed: cfg.seed, bias: cfg.bias };
+  return { init: cfg.init, options: { gain, mean, std, low, high, value, mode, activation }, seed: cfg.seed, bias: cfg.bias, biasStd: cfg.biasStd };
 }
 
 /**

@@ -9,6 +9,8 @@ import type { OpenedBackend } from '../backends/open';
 import type { BackendName, RunConfig } from '../model/config';
 import type { MemoryOptions } from '../model/network';
 import type { RunResult } from '../model/result';
+import type { PhaseOptions, PhaseResult } from '../model/phase';
+import { runPhase } from './phase';
 import { planRun, runStep } from './run';
 import { Trainer, type TrainingEvents, type TrainingResult } from './train';
 
@@ -44,6 +46,20 @@ export type Outcome =
 export type TrainingOutcome =
   | { kind: 'trained'; result: TrainingResult; trainer: Trainer }
   | { kind: 'cancelled' }   // before the first evaluation was done
+  | { kind: 'failed'; error: unknown };
+
+/** Why Session.train refused to continue a paused trainer: another run has used the backend since it was paused. */
+export class StaleTrainerError extends Error {
+  constructor() {
+    super('this training cannot continue: another run has used the backend since it was paused; start it again');
+    this.name = 'StaleTrainerError';
+  }
+}
+
+/** The outcome of a phase-diagram request (session/phase.ts): the diagram, or why there is none. */
+export type PhaseOutcome =
+  | { kind: 'done'; result: PhaseResult }
+  | { kind: 'cancelled' }
   | { kind: 'failed'; error: unknown };
 
 export class Session {
@@ -109,8 +125,9 @@ export class Session {
 
   /**
    * Train `cfg` (cfg.steps > 0), or continue `paused` (a trainer a 'trained' outcome returned in state 'paused', whose
-   * network the backend still holds: no other request ran since). Queued like {@link request}: it cancels the run in
-   * progress; cancel() stops it between two steps, with the training so far. Progress: phase 'build'/'init' while
+   * network the backend still holds: no other request ran since; otherwise the outcome is 'failed' with a
+   * StaleTrainerError, and the backend is kept). Queued like {@link request}: it cancels the run in progress; cancel()
+   * stops it between two steps, with the training so far. Progress: phase 'build'/'init' while
    * loading, then 'train' (steps done of cfg.steps). Never rejects.
    */
   train(cfg: RunConfig, events: TrainingEvents = {}, paused: Trainer | null = null): Promise<TrainingOutcome> {
@@ -131,10 +148,12 @@ export class Session {
         const remainingMs = p.done > 0 ? elapsedMs * (p.total - p.done) / p.done : null;
         this.events.onProgress?.({ ...p, config: cfg, elapsedMs, remainingMs });
       };
+      // A paused trainer whose network the backend no longer holds cannot continue. Refused before anything is
+      // touched: the backend and the resident trainer (possibly another paused one) stay as they are.
+      if (paused !== null && paused !== this.resident) return done({ kind: 'failed', error: new StaleTrainerError() });
       try {
         let trainer = paused;
-        if (trainer === null || trainer !== this.resident) {
-          if (paused !== null) throw new Error('this training cannot continue: another run has used the backend since it was paused; start it again');
+        if (trainer === null) {
           this.resident = null;
           const backend = await this.backendFor(cfg.backend);
           this.events.onPlan?.(cfg, planRun(cfg, backend));
@@ -153,6 +172,48 @@ export class Session {
         return done({ kind: 'trained', result: t.result, trainer: t });
       } catch (error) {
         this.resident = null;
+        if (error instanceof CancelledError) return done({ kind: 'cancelled' });
+        if (!(error instanceof LimitError)) this.closeBackend();
+        return done({ kind: 'failed', error });
+      }
+    });
+    this.queue = run;
+    return run;
+  }
+
+  /**
+   * Measure the phase diagram of `cfg`'s depth, width, batch and activation over the grid `options` (session/phase.ts:
+   * all grid points batched on the WebGPU device, or the float64 reference on the CPU backend), with the mean-field
+   * theory. Queued like {@link request}: it cancels the run in progress, and cancel() or a newer request stops it
+   * between two submits (WebGPU) or two layers (CPU). Progress: 'forward', 'loss', 'backward' units of all chunks
+   * together. Never rejects.
+   */
+  phase(cfg: RunConfig, options: PhaseOptions): Promise<PhaseOutcome> {
+    const id = ++this.latest;
+    this.controller?.abort();
+    const controller = new AbortController();
+    this.controller = controller;
+    const run = this.queue.then(async (): Promise<PhaseOutcome> => {
+      const done = (o: PhaseOutcome) => {
+        if (this.controller === controller) this.controller = null;
+        this.counts[o.kind]++;
+        return o;
+      };
+      if (id !== this.latest || controller.signal.aborted) return done({ kind: 'cancelled' });
+      this.resident = null; // the phase engine uses the device's memory
+      try {
+        const backend = await this.backendFor(cfg.backend);
+        const start = performance.now();
+        const result = await runPhase(cfg, options, backend, {
+          signal: controller.signal,
+          onProgress: (p) => {
+            const elapsedMs = performance.now() - start;
+            const remainingMs = p.done > 0 ? elapsedMs * (p.total - p.done) / p.done : null;
+            this.events.onProgress?.({ ...p, config: cfg, elapsedMs, remainingMs });
+          },
+        });
+        return done({ kind: 'done', result });
+      } catch (error) {
         if (error instanceof CancelledError) return done({ kind: 'cancelled' });
         if (!(error instanceof LimitError)) this.closeBackend();
         return done({ kind: 'failed', error });

@@ -75,6 +75,15 @@ export interface TrainingEvents {
 export const MAX_RECORDED = 2_000_000;
 
 /**
+ * Every how many steps a training of `cfg` keeps its StepRecord: 1, or more where L · steps would pass MAX_RECORDED
+ * (the last step is always kept). The GUI keeps the same records as the Trainer with it.
+ */
+export function recordEveryOf(cfg: RunConfig): number {
+  const L = shapeOf(cfg).widths.length - 1;
+  return Math.max(1, Math.ceil((L * cfg.steps) / MAX_RECORDED));
+}
+
+/**
  * The training of one config on one backend. Create with {@link Trainer.start}; {@link Trainer.run} continues until
  * cfg.steps, a divergence, or the signal (a pause: run again to continue).
  */
@@ -90,10 +99,9 @@ export class Trainer {
     this.digits = loadDigits();
     this.split = stratifiedSplit(this.digits.labels, DIGITS_CLASSES, cfg.seed);
     this.batches = new Minibatches(this.split.train, cfg.batch, cfg.seed);
-    const L = shapeOf(cfg).widths.length - 1;
     this.res = {
       config: cfg, backend: backend.name, adapter: backend.adapter, state: 'running', steps: 0, evaluations: [], records: [],
-      recordEvery: Math.max(1, Math.ceil((L * cfg.steps) / MAX_RECORDED)), divergence: null, last: null, msPerStep: null,
+      recordEvery: recordEveryOf(cfg), divergence: null, last: null, msPerStep: null,
     };
   }
 

@@ -1,7 +1,9 @@
 /**
- * The stable JSON forms of a training run (README "Training"): the whole run (the CLI's --json, the GUI's export)
- * and one line per evaluation (the CLI's --jsonl). Non-finite numbers are the strings "NaN", "Infinity", "-Infinity".
+ * The stable JSON and CSV forms of a training run (README "Training"): the whole run (the CLI's --json, the GUI's
+ * export), one line per evaluation (the CLI's --jsonl), and the evaluations as CSV (the CLI's --csv, the GUI's
+ * export). Non-finite numbers are the strings "NaN", "Infinity", "-Infinity" in JSON, NaN, Infinity, -Infinity in CSV.
  */
+import Papa from 'papaparse';
 import { jsonNumber } from '../model/result';
 import { TENSOR_NAMES } from '../model/network';
 import type { Evaluation, TrainingResult } from './train';
@@ -28,4 +30,10 @@ export function trainingJson(r: TrainingResult): string {
     }) ?? null,
   };
   return JSON.stringify(doc, jsonNumber, 1);
+}
+
+/** CSV of the evaluations: step,trainLoss,trainAccuracy,testLoss,testAccuracy,elapsedMs (Papa Parse's unparse). */
+export function trainingCsv(r: TrainingResult): string {
+  const data = r.evaluations.map((e) => [e.step, e.train.loss, e.train.accuracy, e.test.loss, e.test.accuracy, Math.round(e.elapsedMs)]);
+  return `${Papa.unparse({ fields: ['step', 'trainLoss', 'trainAccuracy', 'testLoss', 'testAccuracy', 'elapsedMs'], data }, { newline: '\n' })}\n`;
 }

@@ -257,9 +257,12 @@ function toPoints(values: readonly number[], kind: AxisKind): LayerPoint[] {
   return values.map((v, i): LayerPoint => ({ x: i + 1, y: drawnY(v, kind), layer: i + 1 }));
 }
 
-/** A predicted number as plotted: log10 of it on a 'log10' axis, else the number (drawnY takes log10 on a log axis). */
-function plottedPrediction(v: number, kind: AxisKind): number {
-  return kind === 'log10' ? Math.log10(v) : v;
+/**
+ * A predicted number as plotted: log10 of it on a 'log10' axis (the prediction's own log10, valid beyond float64, where
+ * it has one), else the number (drawnY takes log10 on a log axis).
+ */
+function plottedPrediction(v: number, log10: number | undefined, kind: AxisKind): number {
+  return kind === 'log10' ? log10 ?? Math.log10(v) : v;
 }
 
 /** Shade each band between its lo and hi curves, under the lines, clipped to the plot. */
@@ -376,7 +379,7 @@ class LayerChart {
       for (const s of series) {
         const predicted = s.stat === 'rms' ? run.prediction?.layers.map((l) => l[s.tensor]) : undefined;
         if (!predicted || predicted.every((p) => p === undefined)) continue;
-        const values = predicted.map((p) => (p ? plottedPrediction(p.rms, kind) : NaN));
+        const values = predicted.map((p) => (p ? plottedPrediction(p.rms, p.log10?.rms, kind) : NaN));
         const name = `predicted rms(${s.tensor}[l])`;
         const color = run.color ?? s.color;
         lines.push({
@@ -387,8 +390,8 @@ class LayerChart {
           color,
           points: predicted.map((p, i) => ({
             x: i + 1,
-            lo: p ? drawnY(plottedPrediction(p.band[0], kind), kind) : null,
-            hi: p ? drawnY(plottedPrediction(p.band[1], kind), kind) : null,
+            lo: p ? drawnY(plottedPrediction(p.band[0], p.log10?.band[0], kind), kind) : null,
+            hi: p ? drawnY(plottedPrediction(p.band[1], p.log10?.band[1], kind), kind) : null,
           })),
         });
       }

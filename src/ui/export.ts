@@ -1,8 +1,10 @@
 /**
  * Exports of what the page shows: files the browser downloads (JSON and CSV of the current result, in the CLI's
- * formats; a PNG of one chart or of the whole view) and the page's link on the clipboard.
+ * formats; a PNG of one chart or of the whole view; the PyTorch experiment as a zip) and the page's link on the clipboard.
  */
+import { strToU8, zipSync, type Zippable } from 'fflate';
 import type { RunConfig } from '../model/config';
+import { torchExportFiles } from '../session/export-torch';
 
 /** Let the browser download `blob` as `filename` (an <a download> clicked; the object URL is released afterwards). */
 export function download(blob: Blob, filename: string): void {
@@ -100,4 +102,22 @@ export async function copyText(link: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * The PyTorch export of `cfg` (session/export-torch.ts: experiment.py, W<l>.bin, b<l>.bin, the batch, for training
+ * the split and the minibatches, manifest.json) as a zip whose files sit in one folder named `folder`; experiment.py
+ * is marked executable. The GUI's counterpart of the CLI's --export-torch DIR: unzip, then
+ * `python3 <folder>/experiment.py --same-numbers --json r.json`.
+ * @throws RangeError if the minibatch file would exceed its limit (session/export-torch.ts MAX_MINIBATCH_BYTES).
+ */
+export function torchZip(cfg: RunConfig, folder: string): Blob {
+  const files: Zippable = {};
+  for (const f of torchExportFiles(cfg, { commit: null, dirty: null })) {
+    const data = typeof f.data === 'string' ? strToU8(f.data) : f.data;
+    // Unix mode in the high 16 bits of the external attributes (os 3 = Unix): rwxr-xr-x for the script.
+    files[`${folder}/${f.path}`] = [data, f.executable ? { os: 3, attrs: 0o100755 << 16 } : {}];
+  }
+  const zip = zipSync(files, { level: 6 });
+  return new Blob([zip.buffer as ArrayBuffer], { type: 'application/zip' });
 }

@@ -41,5 +41,5 @@ export function measuredGrowth(r: RunResult, t: GrowthTensor): number | null {
 /** The predicted factor per layer of rms(t^[l]): the same fit through the predicted rms; null without a prediction of t. */
 export function predictedGrowth(p: Prediction | null, t: GrowthTensor): number | null {
   if (!p || !p.layers.some((l) => l[t] !== undefined)) return null;
-  return factorFromLogs(p.layers.map((l) => (l[t] ? Math.log(l[t].rms) : NaN)));
+  return factorFromLogs(p.layers.map((l) => { const x = l[t]; return !x ? NaN : x.log10 ? x.log10.rms * Math.LN10 : Math.log(x.rms); }));
 }

@@ -2,17 +2,19 @@
  * Puts the explanations (explanations.ts) on the page: "?" buttons whose tooltip is the text and whose click shows
  * it as a paragraph, and the glossary of every tensor, statistic, summary item and preset.
  *
- * Keys: "tensor.z", "stat.rms", "site.firstNonFinite", "chart.forward", "preset.relu-he".
+ * Keys: "tensor.z", "stat.rms", "site.firstNonFinite", "training.curves", "chart.forward", "preset.relu-he", "dist.heatmap".
  */
-import { CHART_TEXT, PRESET_TEXT, SITE_TEXT, STAT_TEXT, TENSOR_TEXT } from './explanations';
+import { CHART_TEXT, DISTRIBUTION_TEXT, PRESET_TEXT, SITE_TEXT, STAT_TEXT, TENSOR_TEXT, TRAINING_TEXT } from './explanations';
 
 /** Every explanation by key. */
 const TEXTS: ReadonlyMap<string, string> = new Map([
   ...Object.entries(TENSOR_TEXT).map(([k, v]) => [`tensor.${k}`, v] as const),
   ...Object.entries(STAT_TEXT).map(([k, v]) => [`stat.${k}`, v] as const),
   ...Object.entries(SITE_TEXT).map(([k, v]) => [`site.${k}`, v] as const),
+  ...Object.entries(TRAINING_TEXT).map(([k, v]) => [`training.${k}`, v] as const),
   ...Object.entries(CHART_TEXT).map(([k, v]) => [`chart.${k}`, v] as const),
   ...Object.entries(PRESET_TEXT).map(([k, v]) => [`preset.${k}`, v] as const),
+  ...Object.entries(DISTRIBUTION_TEXT).map(([k, v]) => [`dist.${k}`, v] as const),
 ]);
 
 /** The explanation of `key`, or "" for none. */
@@ -66,6 +68,7 @@ export function renderGlossary(box: HTMLElement): void {
     ['The statistics of a tensor', 'stat', STAT_TEXT],
     ['The summary line', 'site', SITE_TEXT],
     ['The presets: what to look for', 'preset', PRESET_TEXT],
+    ['The distributions (histograms)', 'dist', DISTRIBUTION_TEXT],
   ];
   box.replaceChildren(...sections.flatMap(([title, prefix, texts]) => {
     const h = document.createElement('h3');

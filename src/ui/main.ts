@@ -11,30 +11,34 @@ import type { ChoiceStore } from '../backends/webgpu/kernel-choice';
 import { ConfigError, quoteValue, resolveConfig, resolveConfigAll, type FieldName, type RawConfig, type RunConfig } from '../model/config';
 import { toCsv } from '../model/csv';
 import { TENSOR_NAMES, type TensorName } from '../model/network';
-import { toJson, type RunResult } from '../model/result';
+import type { RunResult } from '../model/result';
 import { Session, type Outcome, type RunProgress } from '../session/session';
 import { EXPLORE_STATS, LayerCharts, type ChartName, type ChartStat } from './charts';
-import { applyOverrides, formatCompare, initComparison, MAX_PINNED, parseCompare, sameConfig } from './compare';
-import { chartPng, copyText, download, fileStem, viewPng } from './export';
+import { applyOverrides, fieldText, formatCompare, initComparison, MAX_PINNED, parseCompare, sameConfig } from './compare';
+import { DistributionsView, hasHistograms } from './distributions/view';
+import { readHistParam, withHistParam } from './distributions/url';
+import { chartPng, copyText, download, fileStem, torchZip, viewPng } from './export';
 import { formatMs, formatNumber } from './format';
 import { formFromConfig, rawFromForm } from './form';
 import { formatFactor, renderGrowth } from './growth-view';
 import { explanation, installHelp, renderGlossary } from './help';
 import { Panel } from './panel';
-import { checkPrediction, NO_PREDICTION, type Prediction, type Predictor } from './prediction';
+import { checkPrediction, theoryPredictor, type Prediction, type Predictor } from './prediction';
 import { ProgressView, progressText } from './progress';
 import { RunRequests } from './requests';
 import { Pins, shownRuns } from './runs';
 import { publishState } from './state';
 import { renderTable, tablePages, type TableChoice } from './table';
-import { readUrlConfig, urlForConfig, urlWithEveryField } from './url';
+import { TrainingView } from './training/view';
+import { resolvePhaseOptions, type PhaseResult } from '../model/phase';
+import { drawPhase, phaseCellAt, phaseCellText } from './phase-view';
+import { readUrlConfig, TRAIN_VALUES, urlForConfig, urlWithEveryField, type TrainRequest } from './url';
 
 /**
  * The theory hook: the prediction drawn for each run's network (short-dashed line and band on the charts, predicted factor
- * in the growth readout). Plug the theory in here, e.g. `const predictor: Predictor = predict;` with predict from
- * src/model/theory.ts (returning a prediction.ts Prediction, or null where it has none).
+ * in the growth readout): model/theory.ts's mean field and finite-width band, through prediction.ts.
  */
-const predictor: Predictor = NO_PREDICTION;
+const predictor: Predictor = theoryPredictor();
 
 /** The element with `id`, checked to be of `type`. @throws Error if index.html lacks it. */
 function byId<T extends HTMLElement>(id: string, type: { new (): T }): T {
@@ -57,8 +61,10 @@ const el = {
   compareInits: byId('compare-inits', HTMLButtonElement),
   unpinAll: byId('unpin-all', HTMLButtonElement),
   linear: byId('linear', HTMLInputElement),
+  theory: byId('theory', HTMLInputElement),
   exportJson: byId('export-json', HTMLButtonElement),
   exportCsv: byId('export-csv', HTMLButtonElement),
+  exportTorch: byId('export-torch', HTMLButtonElement),
   exportPng: byId('export-png', HTMLButtonElement),
   copyLink: byId('copy-link', HTMLButtonElement),
   copyStatus: byId('copy-status', HTMLElement),
@@ -73,6 +79,10 @@ const el = {
   tablePageLabel: byId('table-page-label', HTMLElement),
   table: byId('stats-table', HTMLTableElement),
   glossary: byId('glossary-body', HTMLElement),
+  phaseGrid: byId('phase-grid', HTMLSelectElement),
+  phaseRun: byId('phase-run', HTMLButtonElement),
+  phaseStatus: byId('phase-status', HTMLElement),
+  phaseCanvas: byId('phase-canvas', HTMLCanvasElement),
 };
 const canvases: Record<ChartName, HTMLCanvasElement> = {
   forward: byId('chart-forward', HTMLCanvasElement),
@@ -156,8 +166,7 @@ let openedBackend: Backend | null = null;
 
 /** Make `r` the current result: the header, the summary's sites, the preset's note, the table and the charts. */
 function showResult(r: RunResult): void {
-  state.lastResult = r;
-  state.lastResultJson = toJson(r);
+  state.lastResult = r; // state.lastResultJson follows (made when read)
   manualPrediction = null; // it was made for the previous result
   el.adapter.textContent = `${r.backend} · ${r.adapter}`;
   // Which kernels this adapter measured fastest for the network's products (hover the adapter).
@@ -174,12 +183,15 @@ function showResult(r: RunResult): void {
   el.presetNote.textContent = note === '' ? '' : `What to look for in preset ${r.config.preset}: ${note}`;
   el.presetNote.hidden = note === '';
   renderTableChoice(true);
+  distributions.show(r);
   redrawRuns();
+  training.showConfig(r.config);
 }
 
-/** The prediction drawn for `r`: a hand-made one for the current result, else the predictor's. */
+/** The prediction drawn for `r`: a hand-made one for the current result, else the predictor's (if "theory" is ticked). */
 function predictionFor(r: RunResult, current: boolean): Prediction | null {
-  return current && manualPrediction ? manualPrediction : predictor(r.config);
+  if (current && manualPrediction) return manualPrediction;
+  return el.theory.checked ? predictor(r.config) : null;
 }
 
 /** Draw the current result with the pinned ones: charts, growth readout, toolbar, window.gradscope, address bar. */
@@ -187,6 +199,7 @@ function redrawRuns(): void {
   const runs = shownRuns(pins.list, state.lastResult, predictionFor);
   charts.show(runs, state.lastResult);
   state.growth = renderGrowth(el.growth, el.predictionNote, runs, unpin);
+  state.prediction = runs.find((r) => r.current)?.prediction ?? null;
   state.pinned = runs.filter((r) => r.pin !== null).map((r) => ({ config: r.result.config, label: r.label, color: r.color! }));
   state.charts = state.lastResult || pins.list.length > 0 ? charts.info() : null;
   const r = state.lastResult;
@@ -195,7 +208,7 @@ function redrawRuns(): void {
   el.unpinAll.disabled = pins.list.length === 0;
   // In the extended range the axis is log10 of the values: linear already.
   el.linear.disabled = runs.some((run) => run.result.config.range === 'extended');
-  for (const b of [el.exportJson, el.exportCsv, el.exportPng, el.copyLink]) b.disabled = !r;
+  for (const b of [el.exportJson, el.exportCsv, el.exportTorch, el.exportPng, el.copyLink]) b.disabled = !r;
   syncUrl();
 }
 
@@ -222,6 +235,7 @@ function runAndPin(configs: readonly RunConfig[], current: RunConfig): void {
   pins.clear();
   redrawRuns();
   if (unique.length === 0) return;
+  training.interrupt('the page\'s runs to pin took the backend');
   batch = { configs: unique, next: 0, current };
   requests.request(unique[0], 'now');
 }
@@ -279,7 +293,7 @@ function compareParam(): string {
 /** Keep the address bar on the current network and the pins (unless it shows a mistyped URL, see keepUrl). */
 function syncUrl(): void {
   if (keepUrl || !state.lastResult) return;
-  history.replaceState(null, '', `${location.pathname}${urlForConfig(state.lastResult.config, compareParam())}`);
+  history.replaceState(null, '', `${location.pathname}${withHistParam(urlForConfig(state.lastResult.config, compareParam()), distributions.on)}`);
 }
 
 /** The summary line and the growth readout as lines of text (for the PNG of the view). */
@@ -296,7 +310,7 @@ function viewText(): string[] {
 async function copyLink(): Promise<void> {
   const r = state.lastResult;
   if (!r) return;
-  const link = `${location.origin}${location.pathname}${urlWithEveryField(r.config, compareParam())}`;
+  const link = `${location.origin}${location.pathname}${withHistParam(urlWithEveryField(r.config, compareParam()), distributions.on)}`;
   state.link = link;
   const copied = await copyText(link);
   el.copyStatus.textContent = copied ? 'link copied' : 'copy the link below';
@@ -312,6 +326,14 @@ function wireExports(): void {
   });
   el.exportCsv.addEventListener('click', () => {
     if (state.lastResult) download(new Blob([toCsv(state.lastResult)], { type: 'text/csv' }), `${stem()}.csv`);
+  });
+  el.exportTorch.addEventListener('click', () => {
+    if (!state.lastResult) return;
+    try {
+      download(torchZip(state.lastResult.config, `${stem()}-torch`), `${stem()}-torch.zip`);
+    } catch (e) {
+      showError(describe(e));
+    }
   });
   el.exportPng.addEventListener('click', () => {
     if (!state.lastResult) return;
@@ -363,6 +385,7 @@ function setBusy(busy: boolean): void {
 
 /** A progress report of the run in progress. */
 function onProgress(p: RunProgress): void {
+  if (training.onProgress(p)) return; // the training section shows its own
   progress = p;
   state.progress = { phase: p.phase, layer: p.layer, done: p.done, total: p.total };
   if (state.busy) progressView.show(p);
@@ -417,15 +440,55 @@ const requests = new RunRequests(session, {
     progress = null;
     state.progress = null;
     setBusy(false);
+    const go = autoTrain;
+    autoTrain = null;
+    go?.();
   },
+}, () => ({ histograms: distributions.on }));
+
+/** The training section; it runs through the same Session (a training and a page run cancel each other). */
+const training = new TrainingView({
+  body: byId('train-body', HTMLElement),
+  train: byId('train', HTMLButtonElement),
+  pause: byId('train-pause', HTMLButtonElement),
+  resume: byId('train-resume', HTMLButtonElement),
+  cancel: byId('train-cancel', HTMLButtonElement),
+  compare: byId('train-compare', HTMLButtonElement),
+  compareAdam: byId('train-compare-adam', HTMLButtonElement),
+  exportJson: byId('train-json', HTMLButtonElement),
+  exportCsv: byId('train-csv', HTMLButtonElement),
+  progress: byId('train-progress', HTMLElement),
+  progressBar: byId('train-progress-bar', HTMLProgressElement),
+  progressText: byId('train-progress-text', HTMLElement),
+  status: byId('train-status', HTMLElement),
+  lesson: byId('train-lesson', HTMLElement),
+  runs: byId('train-runs', HTMLTableElement),
+  lossCanvas: byId('chart-train-loss', HTMLCanvasElement),
+  accuracyCanvas: byId('chart-train-accuracy', HTMLCanvasElement),
+  heatmapRun: byId('heatmap-run', HTMLSelectElement),
+  heatmapDW: byId('heatmap-dW', HTMLCanvasElement),
+  heatmapA: byId('heatmap-a', HTMLCanvasElement),
+  tipDW: byId('heatmap-dW-tip', HTMLElement),
+  tipA: byId('heatmap-a-tip', HTMLElement),
+}, {
+  session,
+  readPanel: () => rawFromForm(form, null),
+  showError,
+  clearError,
+  markInvalid: (fields) => panel.markInvalid(fields),
 });
+state.training = training.hooks;
+/** What `?train=` asked for, started when the page's first run is done; null once started (or when none). */
+let autoTrain: (() => void) | null = null;
 
 /**
  * Validate `raw`; on success show the resolved values in the panel and request a run ('now' for the Run button,
  * 'debounced' for edits), else report the bad field. A rejected value never reaches the Session. A batch of runs to
- * pin in progress ends (the pins made so far stay).
+ * pin in progress ends (the pins made so far stay). A training in progress is stopped (its curves stay) with `what`
+ * named in its status: the field edited, the preset, the Run button, or a cell of the phase diagram; a rejected
+ * value leaves it running.
  */
-function submit(raw: RawConfig, when: 'now' | 'debounced'): void {
+function submit(raw: RawConfig, when: 'now' | 'debounced', what: FieldName | 'preset' | 'run' | 'phase'): void {
   let cfg: RunConfig;
   try {
     cfg = resolveConfig(raw);
@@ -439,6 +502,8 @@ function submit(raw: RawConfig, when: 'now' | 'debounced'): void {
   panel.markInvalid([]);
   keepUrl = false;
   batch = null;
+  training.interrupt(what === 'run' ? 'Run was pressed' : what === 'preset' ? `the preset changed to ${cfg.preset}`
+    : what === 'phase' ? 'a network of the phase diagram was opened' : `the panel's ${what} changed to ${fieldText(cfg, what)}`);
   panel.setForm(formFromConfig(cfg));
   requested = cfg;
   requests.request(cfg, when);
@@ -452,10 +517,11 @@ function submit(raw: RawConfig, when: 'now' | 'debounced'): void {
  * applied to that network). Every bad parameter or item is named (and a bad field outlined); the good ones still
  * apply, and the bad fields keep their preset's or default value.
  */
-function startConfig(): { cfg: RunConfig; pins: RunConfig[]; error: string | null; invalid: (FieldName | 'preset')[] } {
-  const { raw, compare, unknown } = readUrlConfig(location.search);
+function startConfig(): { cfg: RunConfig; pins: RunConfig[]; hist: boolean; train: TrainRequest | null; error: string | null; invalid: (FieldName | 'preset')[] } {
+  const hist = readHistParam(location.search); // the Distributions switch, not a field of the network
+  const { raw, compare, train, unknown } = readUrlConfig(hist.search);
   const { cfg, errors } = resolveConfigAll(raw);
-  const problems: string[] = [];
+  const problems: string[] = hist.error ? [`Bad URL parameter: ${hist.error}; Distributions is off.`] : [];
   if (errors.length > 0) {
     problems.push(`Bad URL parameter${errors.length > 1 ? 's' : ''}: ${errors.map((e) => e.message).join('; ')}. `
       + `Running with ${errors.length > 1 ? 'those fields' : 'that field'} at ${cfg.preset === 'custom' ? 'the default' : `preset ${cfg.preset}'s`} value.`);
@@ -475,7 +541,9 @@ function startConfig(): { cfg: RunConfig; pins: RunConfig[]; error: string | nul
     }
     if (bad.length > 0) problems.push(`Not pinned: ${bad.join('; ')}.`);
   }
-  return { cfg, pins: pinned, error: problems.length > 0 ? problems.join(' ') : null, invalid: errors.map((e) => e.field) };
+  const trainRequest = TRAIN_VALUES.find((v) => v === train) ?? null;
+  if (train !== null && trainRequest === null) problems.push(`Bad URL parameter: train must be one of ${TRAIN_VALUES.join(', ')}, got ${quoteValue(train)}; not training.`);
+  return { cfg, pins: pinned, hist: hist.on, train: trainRequest, error: problems.length > 0 ? problems.join(' ') : null, invalid: errors.map((e) => e.field) };
 }
 
 function fillSelect(select: HTMLSelectElement, values: readonly string[], selected: string, titles?: (v: string) => string): void {
@@ -489,11 +557,24 @@ function fillSelect(select: HTMLSelectElement, values: readonly string[], select
 const start = startConfig();
 const form = formFromConfig(start.cfg);
 const panel = new Panel(el.panel, form, {
-  onPreset: (name) => submit({ preset: name, backend: form.backend }, 'debounced'),
-  onEdit: (field: FieldName) => submit(rawFromForm(form, field), 'debounced'),
-  onRun: () => submit(rawFromForm(form, null), 'now'),
+  onPreset: (name) => submit({ preset: name, backend: form.backend }, 'debounced', 'preset'),
+  onEdit: (field: FieldName) => submit(rawFromForm(form, field), 'debounced', field),
+  onRun: () => submit(rawFromForm(form, null), 'now', 'run'),
 });
 
+const distributions = new DistributionsView(byId('distributions', HTMLElement), start.hist, {
+  onToggle: (on) => {
+    // Turned on: run the network again with histograms (the run in progress, else the current result's network).
+    const cfg = state.busy ? requested : state.lastResult?.config ?? null;
+    if (on && cfg && !batch && (state.busy || !hasHistograms(state.lastResult))) {
+      requests.request(cfg, 'now');
+      setBusy(true);
+    }
+    syncUrl();
+  },
+  onError: showError,
+});
+state.distributions = distributions.state;
 installHelp(document);
 renderGlossary(el.glossary);
 el.nonFinite.title = explanation('site.firstNonFinite');
@@ -515,6 +596,7 @@ el.unpinAll.addEventListener('click', () => {
   redrawRuns();
 });
 el.compareInits.addEventListener('click', compareInitialisations);
+el.theory.addEventListener('change', redrawRuns);
 el.linear.addEventListener('change', () => {
   charts.setLinear(el.linear.checked);
   state.charts = charts.info();
@@ -522,10 +604,71 @@ el.linear.addEventListener('change', () => {
 wireExports();
 redrawRuns();
 
+/** The last phase diagram drawn, or null. */
+let phaseShown: PhaseResult | null = null;
+/**
+ * Measure the phase diagram of the panel's depth, width, batch and activation over the chosen grid (Session.phase:
+ * progress and Cancel as for a step; a step requested meanwhile cancels it), then draw it.
+ */
+async function measurePhase(): Promise<void> {
+  const cfg = panelConfig();
+  if (cfg === null) return;
+  clearError();
+  training.interrupt('the phase diagram is being measured');
+  el.phaseStatus.textContent = 'measuring…';
+  setBusy(true);
+  const outcome = await session.phase(cfg, resolvePhaseOptions({ grid: el.phaseGrid.value }));
+  if (!requests.busy) setBusy(false);
+  if (outcome.kind === 'failed') {
+    el.phaseStatus.textContent = '';
+    showError(describe(outcome.error));
+    return;
+  }
+  if (outcome.kind === 'cancelled') {
+    el.phaseStatus.textContent = 'cancelled';
+    return;
+  }
+  const r = outcome.result;
+  phaseShown = r;
+  el.phaseCanvas.hidden = false;
+  drawPhase(el.phaseCanvas, r);
+  el.phaseStatus.textContent = `${r.activation}, L = ${r.depth}, n = ${r.width}, m = ${r.batch}: ${r.sw2.length * r.sb2.length} networks in `
+    + `${formatMs(r.ms)} (${r.networksPerDispatch} per dispatch)`;
+}
+el.phaseRun.addEventListener('click', () => void measurePhase());
+/**
+ * Clicking a cell opens its network in the main view: the panel's network with gaussian inputs of dimension n, W^[l]
+ * ~ N(0, σ_w²/n) (init normal, std σ_w/√n) and b^[l] ~ N(0, σ_b²) (bias 0, bias std σ_b), the same seed. (The main
+ * view's last layer is the identity output layer, so its last rows differ from the phase diagram's all-g network.)
+ */
+el.phaseCanvas.addEventListener('click', (e) => {
+  if (phaseShown === null) return;
+  const r = phaseShown;
+  const box = el.phaseCanvas.getBoundingClientRect();
+  const cell = phaseCellAt(r, box.width, box.height, e.clientX - box.left, e.clientY - box.top);
+  if (cell === null) return;
+  submit({
+    ...rawFromForm(form, null), depth: r.depth, width: r.width, batch: r.batch, activation: r.activation, seed: r.seed,
+    input: 'gaussian', inputDim: r.width, init: 'normal', mean: 0, std: Math.sqrt(r.sw2[cell.col] / r.width), bias: 0,
+    biasStd: Math.sqrt(r.sb2[cell.row]),
+  }, 'now', 'phase');
+});
+el.phaseCanvas.style.cursor = 'pointer';
+el.phaseCanvas.addEventListener('mousemove', (e) => {
+  if (phaseShown === null) return;
+  const box = el.phaseCanvas.getBoundingClientRect();
+  const cell = phaseCellAt(phaseShown, box.width, box.height, e.clientX - box.left, e.clientY - box.top);
+  el.phaseCanvas.title = cell === null ? '' : phaseCellText(phaseShown, cell.row, cell.col);
+});
+
 if (start.error) showError(start.error);
 panel.markInvalid(start.invalid);
 // A URL with a mistake stays in the address bar (the user sees the typo) until the user changes a field.
 keepUrl = start.error !== null;
+if (start.train !== null) {
+  const t = start.train;
+  autoTrain = () => (t === '1' ? training.train() : training.compare(t === 'compare' ? 'panel' : 'adam'));
+}
 if (start.pins.length > 0) runAndPin(start.pins, start.cfg);
 else requests.request(start.cfg, 'now');
 setBusy(true);

@@ -4,6 +4,7 @@
  * at once. The Session cancels the run in progress when a request reaches it.
  */
 import type { RunConfig } from '../model/config';
+import type { MemoryOptions } from '../model/network';
 import type { Outcome, Session } from '../session/session';
 
 /** How long an edited request waits for the next edit. */
@@ -21,7 +22,9 @@ export interface RequestHandlers {
 export class RunRequests {
   private timer: ReturnType<typeof setTimeout> | null = null;
 
-  constructor(private readonly session: Session, private readonly handlers: RequestHandlers) {}
+  /** @param memory the memory options of each run, read when it is sent (e.g. { histograms: true }) */
+  constructor(private readonly session: Session, private readonly handlers: RequestHandlers,
+    private readonly memory: () => Partial<MemoryOptions> = () => ({})) {}
 
   /** True while a request is waiting (debounce) or running in the Session. */
   get busy(): boolean {
@@ -58,7 +61,7 @@ export class RunRequests {
 
   private send(cfg: RunConfig): void {
     this.handlers.onStart(cfg);
-    void this.session.request(cfg).then((outcome) => {
+    void this.session.request(cfg, this.memory()).then((outcome) => {
       this.handlers.onOutcome(cfg, outcome);
       if (!this.busy) this.handlers.onIdle();
     });

@@ -4,10 +4,12 @@
  */
 import type { Phase } from '../backends/backend';
 import type { RunConfig } from '../model/config';
-import type { RunResult } from '../model/result';
+import { toJson, type RunResult } from '../model/result';
 import type { ChartInfo, ChartName } from './charts';
+import type { DistributionsState } from './distributions/view';
 import type { GrowthRow } from './growth-view';
 import type { Prediction } from './prediction';
+import type { TrainingHooks } from './training/view';
 
 /** Where the run in progress is: a phase, the layer it reached, and units of work done of total. */
 export interface ProgressState {
@@ -22,8 +24,11 @@ export interface ProgressState {
 export interface GradscopeState {
   /** The last complete run, the same object the CLI writes as JSON (model/result.ts); null before the first. */
   lastResult: RunResult | null;
-  /** toJson(lastResult): the stable JSON document (non-finite numbers as "NaN"/"Infinity"/"-Infinity"). */
-  lastResultJson: string | null;
+  /**
+   * toJson(lastResult): the stable JSON document (non-finite numbers as "NaN"/"Infinity"/"-Infinity"). Made when first
+   * read (with histograms at 10,000 layers it is hundreds of MB) and kept until the next result.
+   */
+  readonly lastResultJson: string | null;
   /** Number of complete runs since the page loaded (runs made to be pinned included). */
   runs: number;
   /** Number of runs cancelled (by the Cancel button, cancel(), or a newer request) since the page loaded. */
@@ -42,6 +47,8 @@ export interface GradscopeState {
   pinned: { config: RunConfig; label: string; color: string }[];
   /** The growth readout: one row per run on screen (pins, then the current run unless it is pinned). */
   growth: GrowthRow[];
+  /** The prediction drawn for the current result (the theory's, or a hand-made one); null where none is drawn. */
+  prediction: Prediction | null;
   /** What each chart draws: its axis, y-range and lines; null before the first result. */
   charts: Record<ChartName, ChartInfo> | null;
   /** The last link "Copy link" made (on the clipboard too where the browser allows it), or null. */
@@ -52,6 +59,10 @@ export interface GradscopeState {
    * @throws TypeError if `p` is not a Prediction (prediction.ts)
    */
   setPrediction(p: Prediction | null): void;
+  /** The Distributions section: its switch, what its heatmap and charts show, what is under the cursor; null before it exists. */
+  distributions: DistributionsState | null;
+  /** The training section (training/view.ts): its state, runs, curves, heatmaps and actions; null until it is built. */
+  training: TrainingHooks | null;
 }
 
 declare global {
@@ -62,9 +73,16 @@ declare global {
 
 /** Create the state object and publish it as window.gradscope. @param actions what cancel() and setPrediction() do */
 export function publishState(actions: Pick<GradscopeState, 'cancel' | 'setPrediction'>): GradscopeState {
+  let json: { result: RunResult; text: string } | null = null;
   const state: GradscopeState = {
-    lastResult: null, lastResultJson: null, runs: 0, cancelled: 0, error: null, notice: null, busy: false, progress: null,
-    pinned: [], growth: [], charts: null, link: null, ...actions,
+    lastResult: null,
+    get lastResultJson() {
+      if (!state.lastResult) return null;
+      if (json?.result !== state.lastResult) json = { result: state.lastResult, text: toJson(state.lastResult) };
+      return json.text;
+    },
+    runs: 0, cancelled: 0, error: null, notice: null, busy: false, progress: null,
+    pinned: [], growth: [], prediction: null, charts: null, link: null, distributions: null, training: null, ...actions,
   };
   window.gradscope = state;
   return state;

@@ -7,6 +7,11 @@ import { fieldText } from './compare';
 
 /** The query parameter of the pinned runs. */
 export const COMPARE_KEY = 'compare';
+/** The query parameter that starts training once the page's first run is done (training/view.ts). */
+export const TRAIN_KEY = 'train';
+/** Its values: train the page's network, or compare the initialisations while training (panel's optimiser, Adam). */
+export const TRAIN_VALUES = ['1', 'compare', 'compare-adam'] as const;
+export type TrainRequest = (typeof TRAIN_VALUES)[number];
 const KEYS = new Set<string>(['preset', ...Object.keys(FIELDS)]);
 
 /** Raw config from a query string, and the keys it holds that are not config fields. */
@@ -15,6 +20,8 @@ export interface UrlConfig {
   raw: RawConfig;
   /** The value of `compare` (the pinned runs, compare.ts), or null when there is none. */
   compare: string | null;
+  /** The value of `train` as written (TRAIN_VALUES when valid), or null when there is none. */
+  train: string | null;
   /** Parameter names that are not config fields, in URL order. */
   unknown: string[];
 }
@@ -26,13 +33,14 @@ export interface UrlConfig {
 export function readUrlConfig(search: string): UrlConfig {
   const raw: RawConfig = {};
   const unknown: string[] = [];
-  let compare: string | null = null;
+  let compare: string | null = null, train: string | null = null;
   for (const [key, value] of new URLSearchParams(search)) {
     if (KEYS.has(key)) raw[key as FieldName | 'preset'] = value;
     else if (key === COMPARE_KEY) compare = value;
+    else if (key === TRAIN_KEY) train = value;
     else if (!unknown.includes(key)) unknown.push(key);
   }
-  return { raw, compare, unknown };
+  return { raw, compare, train, unknown };
 }
 
 /** A query value, percent-encoded except for the characters a list reads better with (, : ; |), all legal in a query. */

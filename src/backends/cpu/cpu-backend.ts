@@ -6,7 +6,7 @@
  * dW, db) are dropped once their statistics are taken, unless the problem asks to keep every tensor.
  */
 import { checkTraining, LimitError, throwIfCancelled, type Backend, type MemorySummary, type Phase, type RunControl, type StepOptions, type Tensors } from '../backend';
-import { hostLayer } from '../../model/init';
+import { biasBound, hostLayer } from '../../model/init';
 import type { Batch, MemoryOptions, NetworkShape, Problem, TensorName } from '../../model/network';
 import { OPTIMIZER_STATE, updateReference, type OptimizerSpec } from '../../model/optimizers';
 import type { LayerReport, StepResult } from '../../model/result';
@@ -145,7 +145,8 @@ export class CpuBackend implements Backend {
     const a: Float64Array[] = [Float64Array.from(batch.X)];
     const z: Float64Array[] = [];
     const Sa = [0], Sz = [0];
-    const eb = Math.fround(weights.bias) === 0 ? -Infinity : Math.floor(Math.log2(Math.abs(Math.fround(weights.bias))));
+    const bound = Math.fround(biasBound(weights));
+    const eb = bound === 0 ? -Infinity : Math.floor(Math.log2(Math.abs(bound)));
     const stats: Omit<LayerReport, 'dA' | 'dZ' | 'dW'>[] = [];
     // Statistics of a stored tensor (2^S·x in the extended range) and, when asked, its histograms (stats/histogram.ts).
     const hists = memory.histograms === true;

@@ -432,7 +432,8 @@ export class NetworkProgram {
 
   /**
    * The device work that draws the weights of a spec: per layer, W^[l] by shaders/init.wgsl from the Philox
-   * stream (seed, l, WEIGHTS) unless `host(l)` (that layer's W is written from the host), and b^[l] = bias.
+   * stream (seed, l, WEIGHTS) unless `host(l)` (that layer's W is written from the host), and b^[l] = bias (or, with
+   * biasStd > 0, bias + biasStd·n from the stream (seed, l, BIASES)).
    * The dispatches are made once per program; each call rewrites their parameter slots.
    */
   async initUnits(spec: WeightSpec, host: (l: number) => boolean): Promise<Unit[]> {
@@ -452,7 +453,10 @@ export class NetworkProgram {
     const units: Unit[] = [];
     for (let l = 1; l <= L; l++) {
       const op = this.initOps[l - 1];
-      this.rec.writeParam(op.bSlot, initParamWords({ count: n[l], seed: 0, layer: l, purpose: PURPOSE.WEIGHTS, first: 0, kind: 'constant', a: spec.bias }));
+      const biasStd = spec.biasStd ?? 0;
+      this.rec.writeParam(op.bSlot, initParamWords(biasStd === 0
+        ? { count: n[l], seed: 0, layer: l, purpose: PURPOSE.WEIGHTS, first: 0, kind: 'constant', a: spec.bias }
+        : { count: n[l], seed: spec.seed, layer: l, purpose: PURPOSE.BIASES, first: 0, kind: 'normal', a: spec.bias, b: biasStd }));
       const dispatches = [op.b];
       const d = layerDraw(spec.init, n[l], n[l - 1], spec.options);
       if (!host(l) && d.kind !== 'orthogonal') {

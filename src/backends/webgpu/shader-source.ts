@@ -20,8 +20,9 @@ import scales from '../../../shaders/scales.wgsl?raw';
 import activationFns from '../../../shaders/activation_fns.wgsl?raw';
 import update from '../../../shaders/update.wgsl?raw';
 import histogram from '../../../shaders/histogram.wgsl?raw';
+import phase from '../../../shaders/phase.wgsl?raw';
 
-export const SHADERS = { matmul, matmul_regs: matmulRegs, activation, bias_grad: biasGrad, loss, stats, init, update, histogram } as const;
+export const SHADERS = { matmul, matmul_regs: matmulRegs, activation, bias_grad: biasGrad, loss, stats, init, update, histogram, phase } as const;
 export type ShaderName = keyof typeof SHADERS;
 
 /**
@@ -30,6 +31,7 @@ export type ShaderName = keyof typeof SHADERS;
  */
 export const LIBRARIES: Readonly<Partial<Record<ShaderName, readonly string[]>>> = {
   init: [philox], matmul: [scales], matmul_regs: [scales, activationFns], activation: [scales, activationFns], loss: [scales],
+  phase: [philox, scales, activationFns],
 };
 
 /** Boolean defines of a variant, e.g. { TRANS_A: true, BIAS: false }. */

@@ -4,7 +4,7 @@
  * (Dawn, backends/webgpu/node-gpu.ts).
  */
 import { CancelledError, checkTraining, throwIfCancelled, type Backend, type MemorySummary, type RunControl, type StepOptions, type Tensors } from '../backend';
-import { hostLayer, layerDraw } from '../../model/init';
+import { biasBound, hostLayer, layerDraw } from '../../model/init';
 import { shapeKey, type Batch, type MemoryOptions, type NetworkShape, type Problem, TENSOR_NAMES, type TensorName } from '../../model/network';
 import type { OptimizerSpec } from '../../model/optimizers';
 import type { LayerReport, StepResult } from '../../model/result';
@@ -220,7 +220,7 @@ export class WebGpuBackend implements Backend {
       }
     }
     await runUnits(this.device, [...await program.initUnits(spec, onHost), await program.weightStatsUnit()], control);
-    program.writeBiasExponent(spec.bias);
+    program.writeBiasExponent(biasBound(spec));
   }
 
   async step(control: RunControl = {}, options: StepOptions = {}): Promise<StepResult> {
