@@ -1,14 +1,41 @@
 /**
- * `npm run bench [-- --presets relu-he,seed-explode --steps 5]`: the WebGPU engine against its peer measured in
- * the same run, the float64 CPU reference, on the same problems. Prints, per preset, the median step time of
- * each backend (milliseconds, wall clock from submit to statistics read back), their ratio, the largest
- * GPU-vs-CPU relative error ‖gpu − cpu‖/‖cpu‖ of any full tensor (z, a, dA, dZ, dW, db of every layer), and the
- * largest difference of any per-layer statistic relative to that tensor's rms (l2 relative to l2).
- * On a machine without a GPU the WebGPU numbers are SwiftShader's (CPU) numbers: read the ratio, not the times.
- * `npm run bench -- --phase [--phase-grid 24x24 --phase-net 50,128,16 --one-by-one 24]`: the phase diagram (tanh, issue 9
- * target) batched on the device against the same networks run one per submit sequence (the first --one-by-one of
- * them), in ms per grid point.
+ * `npm run bench`: how fast gradscope is, measured against something in the same run on the same adapter.
+ *
+ * Modes:
+ * - `--peers` (also the default): gradscope against TensorFlow.js (tf.matMul, tf.variableGrads) and jax-js
+ *   (np.matmul, jit(valueAndGrad)) on the same WebGPU adapter — the adapter's multiply-add ceiling, workgroupBarrier and empty
+ *   dispatch costs; products at 128×64×128, 512³ and 1024³ (--full: also 128³, 127×513×257 and 1×4096×4096); whole
+ *   steps of relu-he and seed-explode (--full: also a deep narrow net, L = 2,000, n = 8, m = 8, and a wide one,
+ *   L = 16, n = 1024, m = 128), with gradscope's dispatches per layer and its statistics' share of a step.
+ *   Every result is checked against the float64 CPU reference before it is timed (a mismatch is reported, not timed);
+ *   contenders are timed in interleaved rounds (A B C A B C …; 3–5, fewer after 20 s) and reported as median
+ *   [min–max]. Prints one table with the ratios ours/peer and ours/ceiling (only ratios are claims: on a machine
+ *   without a GPU, SwiftShader's times are CPU times) and writes bench/results/<date>-<node|browser>.json. Code: bench/peers/.
+ *     --browser        in headless Chromium (Playwright; Vite serves bench/browser/index.html) instead of Node (Dawn)
+ *     --full           every shape and network above, 3–7 rounds (fewer after a minute): tens of minutes on a
+ *                      software adapter (the default: minutes there, most of them 1024³; --shapes without it is
+ *                      shorter)
+ *     --rounds N       exactly N interleaved rounds per comparison
+ *     --shapes LIST    only these products, e.g. 128x64x128,512x512x512
+ *     --nets LIST      only these networks (relu-he, seed-explode, deep-narrow, wide)
+ *     --all-kernels    time every matmul kernel of gradscope in the rounds (by default: the chooser's pick, the others
+ *                      shown with the chooser's own timings)
+ *     --only LIST      some of ceiling,matmul,step
+ *     --chromium PATH  the browser to drive (default /usr/bin/chromium where it exists)
+ * - `--presets [names] [--steps n]`: the WebGPU engine against the float64 CPU reference on the same problems. Prints,
+ *   per preset, the median step time of each backend (milliseconds, wall clock from submit to statistics read back),
+ *   their ratio, the largest GPU-vs-CPU relative error ‖gpu − cpu‖/‖cpu‖ of any full tensor (z, a, dA, dZ, dW, db of
+ *   every layer), and the largest difference of any per-layer statistic relative to that tensor's rms (l2 relative
+ *   to l2). `--steps` alone selects this mode with the default presets.
+ * - `--depths 100,1000,10000`: the depth table (build, weights, step, bytes per layer) of the issue's network.
+ * - `--phase [--phase-grid 24x24 --phase-net 50,128,16 --one-by-one 24]`: the phase diagram (tanh, issue 9 target)
+ *   batched on the device against the same networks run one per submit sequence (the first --one-by-one of them), in
+ *   ms per grid point.
+ * On a machine without a GPU the WebGPU numbers are SwiftShader's (CPU) numbers: read the ratios, not the times.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { CpuBackend } from '../src/backends/cpu/cpu-backend';
 import type { Backend } from '../src/backends/backend';
@@ -19,20 +46,35 @@ import { TENSOR_NAMES } from '../src/model/network';
 import { runStep } from '../src/session/run';
 import { memoryOf, shapeOf } from '../src/session/problem';
 import type { RunResult } from '../src/model/result';
+import { installNavigatorGpu } from './peers/node-navigator';
+import { netsFor, parseShape, roundsFor, runPeerBench, SECTIONS, type PeerBenchResult, type Section } from './peers/run';
+import { formatTable } from './peers/table';
+import { BENCH_NETS } from './peers/nets';
 import { runPhaseGpu } from '../src/backends/webgpu/phase';
 import { resolvePhaseOptions } from '../src/model/phase';
 import { phaseSpec } from '../src/session/phase';
 
+const DEFAULT_PRESETS = 'relu-he,tanh-xavier,seed-explode';
 const opts = new Command()
-  .option('--presets <names>', `comma-separated presets (${PRESET_NAMES.join(', ')})`, 'relu-he,tanh-xavier,seed-explode')
-  .option('--steps <n>', 'timed steps per backend and preset, after one warm-up step', '5')
+  .option('--browser', 'the peer bench in headless Chromium instead of Node')
+  .option('--peers', 'the peer bench (the default): gradscope, tfjs and jax-js on the same adapter')
+  .option('--full', 'the peer bench with every shape and network (slow on a software adapter)')
+  .option('--rounds <n>', 'the peer bench with exactly n interleaved rounds per comparison')
+  .option('--shapes <list>', 'the peer bench\'s products, e.g. 128x64x128,512x512x512')
+  .option('--nets <list>', `the peer bench's networks (${BENCH_NETS.map((n) => n.name).join(', ')})`)
+  .option('--all-kernels', 'the peer bench times every matmul kernel of gradscope in its rounds, not only the chosen one')
+  .option('--only <sections>', `the peer bench's sections to run (${SECTIONS.join(',')})`)
+  .option('--chromium <path>', 'the Chromium to drive with --browser')
+  .option('--presets [names]', `instead: WebGPU vs the CPU reference on these presets (${PRESET_NAMES.join(', ')}; default ${DEFAULT_PRESETS})`)
+  .option('--steps <n>', 'timed steps per backend and preset (--presets), after one warm-up step')
   .option('--depths <list>', 'instead: the depth table (build, weights, step, bytes per layer) of the issue\'s network at these depths, e.g. 100,1000,10000')
   .option('--phase', 'instead: the phase diagram batched against one network at a time')
   .option('--phase-grid <CxR>', 'with --phase: the grid', '24x24')
   .option('--phase-net <L,n,m>', 'with --phase: depth, width, batch (tanh)', '50,128,16')
   .option('--one-by-one <k>', 'with --phase: networks run one at a time (the first k of the grid)', '24')
   .parse(process.argv.filter((a) => a !== '--'))
-  .opts<{ presets: string; steps: string; depths?: string; phase?: boolean; phaseGrid: string; phaseNet: string; oneByOne: string }>();
+  .opts<{ peers?: boolean; browser?: boolean; full?: boolean; rounds?: string; shapes?: string; nets?: string; allKernels?: boolean; only?: string;
+    chromium?: string; presets?: string | true; steps?: string; depths?: string; phase?: boolean; phaseGrid: string; phaseNet: string; oneByOne: string }>();
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -96,6 +138,39 @@ async function depthTable(webgpu: WebGpuBackend, depths: number[]): Promise<void
   }
 }
 
+/** The peer bench (see the header): in Node or in Chromium, then the table and the JSON file. */
+async function peerBench(): Promise<void> {
+  const sections = opts.only?.split(',').map((s) => s.trim()) as Section[] | undefined;
+  const bad = sections?.find((s) => !SECTIONS.includes(s));
+  if (bad !== undefined) throw new Error(`--only: "${bad}" is not one of ${SECTIONS.join(', ')}`);
+  const log = (line: string) => console.error(line);
+  const rounds = opts.rounds === undefined ? undefined : Number(opts.rounds);
+  roundsFor(!!opts.full, rounds); // throws for a bad --rounds before anything starts
+  const shapes = opts.shapes?.split(',').map(parseShape);
+  const nets = opts.nets?.split(',').map((s) => s.trim());
+  netsFor(!!opts.full, nets); // and for an unknown network
+  let result: PeerBenchResult;
+  if (opts.browser) {
+    const { runInBrowser } = await import('./peers/browser-runner'); // Vite and Playwright, only here
+    result = await runInBrowser({ full: !!opts.full, rounds, shapes, nets, allKernels: !!opts.allKernels, sections, executablePath: opts.chromium, log, timeoutMinutes: 60 });
+  } else {
+    const { gpu, reason } = await nodeGpu();
+    if (!gpu) throw new Error(`bench needs WebGPU: ${reason}`);
+    installNavigatorGpu(gpu); // the peers look for WebGPU at navigator.gpu
+    result = await runPeerBench(gpu, 'node', { full: !!opts.full, rounds, shapes, nets, allKernels: !!opts.allKernels, log, sections });
+  }
+  console.log(formatTable(result));
+  const dir = fileURLToPath(new URL('./results/', import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${result.date.slice(0, 10)}-${result.face}.json`);
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`\nwritten: ${relative(process.cwd(), file)}`);
+}
+
+if (opts.peers || opts.browser || (opts.presets === undefined && opts.steps === undefined && opts.depths === undefined && !opts.phase)) {
+  await peerBench();
+  process.exit(0);
+}
 const { gpu, reason } = await nodeGpu();
 if (!gpu) throw new Error(`bench needs WebGPU: ${reason}`);
 const webgpu = await WebGpuBackend.create(gpu);
@@ -125,11 +200,12 @@ if (opts.phase) {
   process.exit(0);
 }
 const cpu = new CpuBackend();
-console.log(`adapter: ${webgpu.adapter}; ${opts.steps} steps per backend after a warm-up; times are medians`);
+const steps = Number(opts.steps ?? 5);
+console.log(`adapter: ${webgpu.adapter}; ${steps} steps per backend after a warm-up; times are medians`);
 console.log('preset         webgpu ms    cpu ms   cpu/webgpu   max ‖Δtensor‖/‖tensor‖   max |Δstat|/rms');
-for (const preset of opts.presets.split(',')) {
-  const g = await timeSteps(webgpu, preset, Number(opts.steps));
-  const c = await timeSteps(cpu, preset, Number(opts.steps));
+for (const preset of (typeof opts.presets === 'string' ? opts.presets : DEFAULT_PRESETS).split(',')) {
+  const g = await timeSteps(webgpu, preset, steps);
+  const c = await timeSteps(cpu, preset, steps);
   const tensorError = await worstTensorError(webgpu, cpu); // both hold the same problem's last step
   console.log(`${preset.padEnd(14)} ${g.ms.toFixed(1).padStart(9)} ${c.ms.toFixed(1).padStart(9)} ${(c.ms / g.ms).toPrecision(3).padStart(12)}`
     + `   ${tensorError.toExponential(2).padStart(22)}   ${worstStatError(g.last, c.last).toExponential(2).padStart(15)}`);
