@@ -21,7 +21,7 @@ import { CpuBackend } from '../src/backends/cpu/cpu-backend';
 import { resolveConfig, type RawConfig } from '../src/model/config';
 import type { Batch } from '../src/model/network';
 import { gaussHermite, gaussianExpectation, gaussLegendre, gradedRule } from '../src/model/quadrature';
-import { predict, PREDICTED_TENSORS, type LayerPrediction, type PredictedTensor } from '../src/model/theory';
+import { BATCH_BAND_LIMIT, predict, PREDICTED_TENSORS, type LayerPrediction, type PredictedTensor } from '../src/model/theory';
 import { makeBatch, shapeOf } from '../src/session/problem';
 import { runStep } from '../src/session/run';
 import { quantile } from '../src/cli/seeds';
@@ -252,7 +252,7 @@ async function monteCarlo(raw: RawConfig): Promise<Residuals> {
   return { t, exact };
 }
 
-/** The networks of the Monte Carlo: widths 32–512, L/n ≤ 0.2, batches of independent Gaussian examples. */
+/** The networks of the Monte Carlo: widths 32–512, L/n ≤ 0.2, batches of independent Gaussian examples; and one deep network of one example. */
 const NETWORKS: { name: string; raw: RawConfig }[] = [
   { name: 'ReLU/He, n = 32, L = 6, m = 8', raw: { input: 'gaussian', inputDim: 32, width: 32, outputDim: 32, depth: 6, batch: 8, activation: 'relu', init: 'kaiming_normal', loss: 'sum' } },
   { name: 'ReLU/He, n = 512, L = 3, m = 4', raw: { input: 'gaussian', inputDim: 64, width: 512, outputDim: 64, depth: 3, batch: 4, activation: 'relu', init: 'kaiming_normal', loss: 'sum' } },
@@ -260,7 +260,28 @@ const NETWORKS: { name: string; raw: RawConfig }[] = [
   { name: 'tanh/Xavier, n = 256, L = 6, m = 4', raw: { input: 'gaussian', inputDim: 32, width: 256, outputDim: 32, depth: 6, batch: 4, activation: 'tanh', init: 'xavier_normal', loss: 'sum' } },
   // Orthogonal on a linear network is exact but for two random projections (n0 = 256 → 64, and 256 → 64 backward).
   { name: 'identity/orthogonal, n = 64, n0 = n_L = 256, L = 6, m = 8', raw: { input: 'gaussian', inputDim: 256, width: 64, outputDim: 256, depth: 6, batch: 8, activation: 'identity', init: 'orthogonal', loss: 'sum' } },
+  // Deep, one example: Σ 1/n^[l] = 6.2, far beyond first order in L/n, where the log-normal band of one example still holds.
+  { name: 'ReLU/He, n = 32, L = 200, m = 1', raw: { input: 'gaussian', inputDim: 32, width: 32, outputDim: 32, depth: 200, batch: 1, activation: 'relu', init: 'kaiming_normal', loss: 'sum' } },
 ];
+
+describe('the band of a batch beyond its validity', () => {
+  it(`a batch of different examples with Σ 1/n^[l] > ${BATCH_BAND_LIMIT}: the mean field only, and a note; one example keeps the band`, () => {
+    const raw: RawConfig = { input: 'gaussian', inputDim: 32, width: 32, outputDim: 32, depth: 40, batch: 8, activation: 'relu', init: 'kaiming_normal', loss: 'sum', backend: 'cpu' };
+    const batch = resolveConfig(raw);
+    const th = predict(batch, makeBatch(batch, shapeOf(batch)));
+    expect(th.note).toContain('mean field only');
+    expect(th.note).toContain('1.22'); // Σ_{l<40} 1/32
+    for (const l of th.layers!) for (const name of PREDICTED_TENSORS) expect([l[name].median, l[name].band]).toEqual([null, null]);
+    const shallow = resolveConfig({ ...raw, depth: 16 }); // Σ 1/n = 15/32 ≤ 0.5
+    const ok = predict(shallow, makeBatch(shallow, shapeOf(shallow)));
+    expect(ok.note).toBeNull();
+    expect(ok.layers![0].dA.band).not.toBeNull();
+    const one = resolveConfig({ ...raw, batch: 1 });
+    const single = predict(one, makeBatch(one, shapeOf(one)));
+    expect(single.note).toBeNull();
+    expect(single.layers![0].dA.band).not.toBeNull();
+  });
+});
 
 describe(`the band against a Monte Carlo over ${K} seeds ${SEED_NOTE}`, () => {
   it.each(NETWORKS)('$name: per layer and tensor, median of t within 4 se of 0, 10–90% spread within 4 se of 2.563', async ({ raw }) => {
