@@ -391,14 +391,24 @@ describe('gradscope CLI', () => {
     expect(timings[0].adapter).toBe(adapter);
     expect(timings[0].msPerUnit).toBeGreaterThan(0);
     expect(Date.now() - Date.parse(timings[0].measuredAt)).toBeLessThan(10 * 60_000);
-    // A plan of another depth: the measured cost per unit × (2L + 1) units.
+    // The measured network's multiply-adds per unit: 3·Σ n^[l] n^[l-1] m over 2L + 1 units (seed-vanish: n = 2, m = 1).
+    expectClose((timings[0] as { macsPerUnit?: number }).macsPerUnit!, 3 * 10 * 2 * 2 * 1 / 21, 1e-12, 'macsPerUnit');
+    // A plan of another depth, same layers: the measured cost per unit × (2L + 1) units.
     const file = join(dir, 'plan-estimate.json');
     const r = await cli(['--preset', 'seed-vanish', '--depth', '20', '--backend', 'webgpu', '--plan', '--json', file], 'vite-node', env);
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(readFileSync(file, 'utf8')) as PlanJson;
-    expectClose(doc.estimatedStepMs!, timings[0].msPerUnit * 41, 1e-12, 'estimatedStepMs');
-    expect(r.stdout).toMatch(/^estimated step time: [\d.]+ m?s \([\d.]+ ms per unit × 41 units = 2L \+ 1, measured /m);
+    // Per unit 3·20·4/41 multiply-adds against 3·10·4/21: the ratio (240/41)/(120/21) = 42/41 — and never below
+    // min(measured, 0.05 ms).
+    const perUnit = Math.max(timings[0].msPerUnit * 42 / 41, Math.min(timings[0].msPerUnit, 0.05));
+    expectClose(doc.estimatedStepMs!, perUnit * 41, 1e-12, 'estimatedStepMs');
+    expect(r.stdout).toMatch(/^estimated step time: [\d.]+ m?s \([\d.]+ ms per unit × 41 units = 2L \+ 1, from [\d.]+ ms per unit measured .* scaled by multiply-adds per unit /m);
     expect(r.stdout).not.toContain('no measurement');
+    // A network 256 times the work per unit (width 32 instead of 2): the estimate per unit scales with it.
+    const wide = join(dir, 'plan-wide.json');
+    const w = await cli(['--preset', 'seed-vanish', '--depth', '10', '--width', '32', '--input-dim', '32', '--output-dim', '32', '--backend', 'webgpu', '--plan', '--json', wide], 'vite-node', env);
+    expect(w.code, w.stderr).toBe(0);
+    expectClose((JSON.parse(readFileSync(wide, 'utf8')) as PlanJson).estimatedStepMs!, timings[0].msPerUnit * 256 * 21, 1e-12, 'estimatedStepMs, wide');
   });
 
   it('--theory: a linear network with normal(0, σ) weights on x = ones: rms(a^[l]) = (σ²n)^(l/2), rms(dA^[l]) = (σ²n)^((L−l)/2)/m, χ = σ²n', async () => {

@@ -22,7 +22,7 @@ import { appendOutput, checkOutputPath, OutputError, writeOutput } from './outpu
 import { evaluationLine, trainingCsv, trainingJson } from '../session/training-json';
 import { formatTraining } from './training-table';
 import { exportTorch, formatExport } from './export-torch';
-import { estimateStepMs, formatBytes, formatPlan, planJson } from './plan';
+import { estimateStepMs, formatBytes, formatPlan, macsPerUnit, planJson } from './plan';
 import { progressView, type ProgressView } from './progress';
 import { onStopSignals, STOP_SIGNALS } from './signals';
 import { seedList, summariseSeeds, type SeedsSummary } from './seeds';
@@ -189,7 +189,7 @@ async function run(session: Session, opened: { backend: Backend | null }, cfg: R
   }
   const msPerUnit = result.backend === 'webgpu' ? measuredMsPerUnit(opened.backend) : null;
   if (msPerUnit !== null) {
-    recordTiming(timingsPath(process.env), { adapter: result.adapter, msPerUnit, measuredAt: new Date().toISOString() });
+    recordTiming(timingsPath(process.env), { adapter: result.adapter, msPerUnit, macsPerUnit: macsPerUnit(cfg), measuredAt: new Date().toISOString() });
   }
   const theory = args.theory ? predict(cfg, makeBatch(cfg, shapeOf(cfg))) : null;
   return report(result, args, { theory, seeds: args.seeds === null ? null : summariseSeeds(results) });

@@ -4,7 +4,7 @@
  * estimated step time from the last measured cost per step unit on the adapter.
  */
 import type { MemorySummary } from '../backends/backend';
-import type { RunConfig } from '../model/config';
+import { widthsOf, type RunConfig } from '../model/config';
 import type { Timing } from './timings';
 
 /** Units of work in a step of L layers: L forward, the loss, L backward. */
@@ -12,9 +12,34 @@ export function stepUnits(depth: number): number {
   return 2 * depth + 1;
 }
 
-/** Estimated milliseconds of one step of `cfg` from a measured cost per unit, or null without a measurement. */
+/**
+ * Multiply-adds per step unit of `cfg`: the three products of every layer, 3·Σ_l n^[l]·n^[l-1]·m (z = W a, dW = dZ aᵀ,
+ * dA = Wᵀ dZ), spread over the 2L + 1 units of a step.
+ */
+export function macsPerUnit(cfg: RunConfig): number {
+  const n = widthsOf(cfg);
+  let macs = 0;
+  for (let l = 1; l < n.length; l++) macs += 3 * n[l] * n[l - 1] * cfg.batch;
+  return macs / stepUnits(cfg.depth);
+}
+
+/** The least a step unit is assumed to cost (ms): a few dispatches; a network much smaller than the measured one. */
+export const MIN_MS_PER_UNIT = 0.05;
+
+/**
+ * Estimated milliseconds per step unit of `cfg` from a measurement on the adapter: the measured cost per unit scaled
+ * by the ratio of multiply-adds per unit (never below min(measured, MIN_MS_PER_UNIT)); the measured cost itself for a
+ * measurement without its multiply-adds. A hint (a linear cost model from one point), not a promise.
+ */
+export function estimateMsPerUnit(cfg: RunConfig, timing: Timing): number {
+  if (timing.macsPerUnit === undefined) return timing.msPerUnit;
+  const scaled = timing.msPerUnit * macsPerUnit(cfg) / timing.macsPerUnit;
+  return Math.max(scaled, Math.min(timing.msPerUnit, MIN_MS_PER_UNIT));
+}
+
+/** Estimated milliseconds of one step of `cfg` (estimateMsPerUnit × 2L + 1 units), or null without a measurement. */
 export function estimateStepMs(cfg: RunConfig, timing: Timing | null): number | null {
-  return timing === null ? null : timing.msPerUnit * stepUnits(cfg.depth);
+  return timing === null ? null : estimateMsPerUnit(cfg, timing) * stepUnits(cfg.depth);
 }
 
 /** Bytes in binary units, 3 significant digits: "512 B", "1.5 KiB", "24 MiB", "2.27 GiB". */
@@ -73,8 +98,9 @@ export function formatPlan(plan: MemorySummary, ctx: PlanContext): string {
     `weights: drawn on the ${plan.hostInit ? 'host' : 'device'}${plan.hostInit && cfg.init === 'orthogonal' ? ' (orthogonal: a QR per layer)' : ''}`,
     estimate === null || timing === null
       ? 'estimated step time: no measurement on this adapter yet (run once to measure)'
-      : `estimated step time: ${formatDuration(estimate)} (${timing.msPerUnit.toPrecision(3)} ms per unit × ${stepUnits(cfg.depth)} units = 2L + 1, `
-        + `measured ${timing.measuredAt} on this adapter)`,
+      : `estimated step time: ${formatDuration(estimate)} (${estimateMsPerUnit(cfg, timing).toPrecision(3)} ms per unit × ${stepUnits(cfg.depth)} units = 2L + 1, `
+        + `from ${timing.msPerUnit.toPrecision(3)} ms per unit measured ${timing.measuredAt} on this adapter`
+        + `${timing.macsPerUnit === undefined ? '' : `, scaled by multiply-adds per unit ${formatCount(macsPerUnit(cfg))} / ${formatCount(timing.macsPerUnit)}`})`,
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -82,4 +108,9 @@ export function formatPlan(plan: MemorySummary, ctx: PlanContext): string {
 /** The plan as JSON text for --json: { plan: MemorySummary, estimatedStepMs: number | null }. */
 export function planJson(plan: MemorySummary, estimatedStepMs: number | null): string {
   return `${JSON.stringify({ plan, estimatedStepMs }, null, 2)}\n`;
+}
+
+/** A count with 3 significant digits: "512", "1.23e+6". */
+function formatCount(x: number): string {
+  return x < 1e4 ? String(Math.round(x)) : x.toPrecision(3);
 }

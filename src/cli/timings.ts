@@ -12,6 +12,8 @@ import { dirname, join } from 'node:path';
 export interface Timing {
   adapter: string;
   msPerUnit: number;
+  /** Multiply-adds per step unit of the measured network (plan.ts macsPerUnit); absent in older files. */
+  macsPerUnit?: number;
   /** ISO 8601 time of the run that measured it. */
   measuredAt: string;
 }
@@ -27,7 +29,7 @@ function isTiming(x: unknown): x is Timing {
   if (typeof x !== 'object' || x === null) return false;
   const t = x as Record<string, unknown>;
   return typeof t.adapter === 'string' && typeof t.msPerUnit === 'number' && Number.isFinite(t.msPerUnit) && t.msPerUnit > 0
-    && typeof t.measuredAt === 'string';
+    && typeof t.measuredAt === 'string' && (t.macsPerUnit === undefined || (typeof t.macsPerUnit === 'number' && t.macsPerUnit > 0));
 }
 
 /** Every measurement in the cache file (one per adapter); none if it is missing or damaged. */
