@@ -341,6 +341,8 @@ test('a 10,000-layer result is drawn (decimated), with its underflow and an all-
   });
   expect(r).toEqual({ L: 10000, aMax: [2 ** -1, 2 ** -500, 2 ** -1074, 0], firstAllZero: { tensor: 'z', layer: 1075 } });
   await expect(page.locator('#allzero')).toHaveText('all zeros from z at layer 1075');
+  // The underflow is marked on the charts (amber), as an overflow is (red).
+  expect(await page.evaluate(() => window.gradscope.charts!.forward.marker)).toEqual({ layer: 1075, text: 'first all-zero (underflow): z[1075]' });
 
   // a^[1..1074] are drawn on the log axis: a steep line over a tenth of the width, down the whole height, partly
   // under z's dashes (z^[l] = a^[l]).

@@ -21,6 +21,8 @@ const PHASE_WIDTH = 8; // "backward"
 function counts(p: RunProgress): string {
   const step = p.phase === 'forward' || p.phase === 'loss' || p.phase === 'backward' || p.phase === 'stats';
   if (p.phase === 'train') return `${p.done}/${p.total} steps`;
+  // The build records two passes per layer (forward and backward): show layers, not passes.
+  if (p.phase === 'build') return `${Math.floor(p.done / 2)}/${p.total / 2} layers`;
   if (!step) return `${p.done}/${p.total} layers`;
   return p.phase === 'forward' || p.phase === 'backward' ? `${p.done}/${p.total} (layer ${p.layer})` : `${p.done}/${p.total}`;
 }

@@ -64,7 +64,12 @@ interface LayerPoint {
 interface Marker {
   layer: number | null;
   text: string;
+  /** Red for the first non-finite value (overflow), amber for the first all-zero tensor (underflow). */
+  color: string;
 }
+
+/** The marker colours: overflow (first non-finite) and underflow (first all-zero). */
+const MARKER_COLORS = { nonFinite: '#d0021b', allZero: '#b7791f' } as const;
 
 const COLORS: Record<TensorName, string> = {
   z: '#7b8fd6', a: '#1f3fb3', dA: '#e08a3c', dZ: '#c2571a', W: '#5aa469', dW: '#a0307a',
@@ -75,7 +80,7 @@ const ISOLATED_RADIUS = 3;
 /** Up to this many layers every value gets a small dot. */
 const DOTS_UP_TO = 60;
 
-/** Red dashed vertical line at marker.layer, with marker.text beside it. */
+/** A dashed vertical line at marker.layer in marker.color, with marker.text beside it. */
 function markerPlugin(marker: Marker): Plugin<'line'> {
   return {
     id: 'nonFiniteMarker',
@@ -84,14 +89,14 @@ function markerPlugin(marker: Marker): Plugin<'line'> {
       const { ctx, chartArea } = chart;
       const x = chart.scales.x.getPixelForValue(marker.layer);
       ctx.save();
-      ctx.strokeStyle = '#d0021b';
+      ctx.strokeStyle = marker.color;
       ctx.lineWidth = 1.5;
       ctx.setLineDash([5, 4]);
       ctx.beginPath();
       ctx.moveTo(x, chartArea.top);
       ctx.lineTo(x, chartArea.bottom);
       ctx.stroke();
-      ctx.fillStyle = '#d0021b';
+      ctx.fillStyle = marker.color;
       ctx.font = 'bold 12px system-ui, sans-serif';
       const right = x > (chartArea.left + chartArea.right) / 2;
       ctx.textAlign = right ? 'right' : 'left';
@@ -244,6 +249,8 @@ export interface ChartInfo {
   series: { label: string; color: string; dashed: boolean; predicted: boolean; drawn: number }[];
   /** Number of shaded prediction bands. */
   bands: number;
+  /** The marked layer and its text (first non-finite or first all-zero), or null. */
+  marker: { layer: number; text: string } | null;
 }
 
 /** Dash patterns: a series marked dashed (z, dZ), and a predicted rms. */
@@ -307,7 +314,7 @@ function bandPlugin(bands: Band[]): Plugin<'line'> {
  */
 class LayerChart {
   private readonly chart: Chart<'line', LayerPoint[]>;
-  private readonly marker: Marker = { layer: null, text: '' };
+  private readonly marker: Marker = { layer: null, text: '', color: MARKER_COLORS.nonFinite };
   private readonly bands: Band[] = [];
   /** What is drawn, for the tooltips and info(): the lines and the axis. */
   private drawn: { lines: readonly Line[]; kind: AxisKind } = { lines: [], kind: 'linear' };
@@ -457,6 +464,7 @@ class LayerChart {
         label: l.label, color: l.color, dashed: l.dash.length > 0, predicted: l.predicted, drawn: l.points.filter((p) => p.y !== null).length,
       })),
       bands: this.bands.length,
+      marker: this.marker.layer === null ? null : { layer: this.marker.layer, text: this.marker.text },
     };
   }
 
@@ -544,9 +552,12 @@ export class LayerCharts {
     this.showExplore();
   }
 
+  /** The layer marked on every chart: the first non-finite value (overflow), else the first all-zero tensor (underflow). */
   private marker(): Marker {
-    const f = this.current?.firstNonFinite;
-    return f ? { layer: f.layer, text: `first non-finite: ${f.tensor}[${f.layer}]` } : { layer: null, text: '' };
+    const f = this.current?.firstNonFinite, z = this.current?.firstAllZero;
+    if (f) return { layer: f.layer, text: `first non-finite: ${f.tensor}[${f.layer}]`, color: MARKER_COLORS.nonFinite };
+    if (z) return { layer: z.layer, text: `first all-zero (underflow): ${z.tensor}[${z.layer}]`, color: MARKER_COLORS.allZero };
+    return { layer: null, text: '', color: MARKER_COLORS.nonFinite };
   }
 
   /** The Explore chart: log10 for rms, l2 and maxAbs in the extended range, else a log axis where every value is > 0. */
