@@ -59,7 +59,10 @@ export function renderGrowth(table: HTMLTableElement, notes: HTMLElement, runs: 
     button.addEventListener('click', () => onUnpin(Number(button.dataset.pin)));
   }
   const noted = runs.filter((r) => r.prediction?.note);
-  notes.textContent = noted.map((r) => `prediction${r.label ? ` (${r.label})` : ''}: ${r.prediction!.note}`).join(' · ');
+  // One line per distinct note, naming the runs it is for (pinned runs of one architecture share it).
+  const byNote = new Map<string, string[]>();
+  for (const r of noted) byNote.set(r.prediction!.note!, [...(byNote.get(r.prediction!.note!) ?? []), r.label].filter((l) => l !== ''));
+  notes.textContent = [...byNote].map(([note, labels]) => `prediction${labels.length > 0 ? ` (${labels.join(', ')})` : ''}: ${note}`).join(' · ');
   notes.hidden = noted.length === 0;
   return rows;
 }
