@@ -15,7 +15,7 @@ import type { RunConfig } from '../src/model/config';
 import { PRESET_NAMES } from '../src/model/config';
 import { TENSOR_NAMES } from '../src/model/network';
 import { STAT_NAMES } from '../src/stats/stats';
-import { ARTIFACTS, chartLabel, setField, waitForRuns } from './helpers';
+import { ARTIFACTS, chartLabel, expectRelClose, setField, waitForRuns } from './helpers';
 
 /** Wait until `n` runs are pinned, nothing is running and a current result is shown. */
 async function waitForPins(page: Page, n: number): Promise<void> {
@@ -253,6 +253,79 @@ test('the theory hook: a hand-made prediction draws a dashed line and a band, an
     try { window.gradscope.setPrediction({ layers: [{ a: { rms: 1 } }] } as never); return null; } catch (e) { return String(e); }
   });
   expect(error).toContain('TypeError: prediction.layers[0].a must be { rms: number, band: [lo, hi] }');
+});
+
+test('Seeds: K seeds of the network, their 10–90% spread of rms drawn as a grey band; progress, Cancel, a bad K', async ({ page }) => {
+  const url = '/?backend=cpu&preset=relu-he&depth=30&width=32&batch=1';
+  await page.goto(url);
+  const first = await waitForRuns(page, 1);
+  const seed = first.config.seed;
+  const k = page.locator('#seeds-count');
+  // A bad K names the field and its range, and runs nothing.
+  for (const bad of ['1', '65']) {
+    await k.fill(bad);
+    await page.locator('#seeds-run').click();
+    await expect(page.locator('#error')).toContainText(`seeds (Seeds K): must be an integer in 2..64, got "${bad}"`);
+  }
+  expect(await page.evaluate(() => [window.gradscope.runs, window.gradscope.seeds])).toEqual([1, null]);
+  // Progress and Cancel (on a deeper network, slow enough to cancel): Cancel ends the Seeds runs, no summary.
+  await page.goto('/?backend=cpu&preset=relu-he&depth=2000&width=128&batch=1');
+  await waitForRuns(page, 1);
+  await k.fill('64');
+  await page.locator('#seeds-run').click();
+  await page.waitForFunction(() => window.gradscope.runs >= 2 && window.gradscope.busy);
+  await expect(page.locator('#summary')).toContainText(/seed \d+ of 64/);
+  await page.locator('#cancel').click();
+  await page.waitForFunction(() => !window.gradscope.busy);
+  const afterCancel = await page.evaluate(() => ({ seeds: window.gradscope.seeds, cancelled: window.gradscope.cancelled, runs: window.gradscope.runs }));
+  expect(afterCancel.seeds).toBeNull();
+  expect(afterCancel.cancelled).toBe(1);
+  expect(afterCancel.runs).toBeLessThan(65);
+
+  await page.goto(url);
+  await waitForRuns(page, 1);
+  await k.fill('8');
+  await page.locator('#seeds-run').click();
+  await page.waitForFunction(() => window.gradscope.seeds !== null && !window.gradscope.busy);
+  const s = await page.evaluate(() => ({ seeds: window.gradscope.seeds!, charts: window.gradscope.charts!, current: window.gradscope.lastResult!.config }));
+  expect(s.seeds.count).toBe(8);
+  expect(s.seeds.seeds).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((i) => seed + i));
+  expect(s.current.seed).toBe(seed); // the network at its own seed is shown
+  expect(s.seeds.layers).toHaveLength(30);
+  for (const l of s.seeds.layers) {
+    for (const t of ['a', 'dA'] as const) {
+      expect(l[t].p10, `${t}[${l.layer}]`).toBeLessThanOrEqual(l[t].median);
+      expect(l[t].median, `${t}[${l.layer}]`).toBeLessThanOrEqual(l[t].p90);
+    }
+  }
+  // One grey band per rms the chart plots (Forward: z, a; Backward: dZ, dW; Explore: dA), and its legend entry.
+  expect([s.charts.forward.seedBands, s.charts.backward.seedBands, s.charts.explore.seedBands]).toEqual([2, 2, 1]);
+  expect(s.charts.explore.series.map((x) => x.label)).toContain('median rms(dA[l]) over 8 seeds');
+  expect(await chartLabel(page, 'chart-forward')).toContain('median rms(a[l]) over 8 seeds');
+
+  // The oracle: each seed opened on its own; the median and 10%/90% quantiles (linear interpolation, h = 7p) of rms(a^[15]).
+  const a15: number[] = [];
+  for (let i = 0; i < 8; i++) {
+    await page.goto(`${url}&seed=${seed + i}`);
+    a15.push((await waitForRuns(page, 1)).layers[14].a.rms);
+  }
+  a15.sort((x, y) => x - y);
+  const q = (p: number) => { const h = 7 * p, lo = Math.floor(h); return a15[lo] + (h - lo) * (a15[Math.min(lo + 1, 7)] - a15[lo]); };
+  const got = s.seeds.layers[14].a;
+  expectRelClose(got.median, q(0.5), 1e-12, 'median rms(a[15])');
+  expectRelClose(got.p10, q(0.1), 1e-12, 'p10 rms(a[15])');
+  expectRelClose(got.p90, q(0.9), 1e-12, 'p90 rms(a[15])');
+  expect(a15[0]).toBeLessThan(a15[7]); // the seeds differ
+
+  // Another network clears the summary and its bands.
+  await page.goto(url);
+  await waitForRuns(page, 1);
+  await k.fill('2');
+  await page.locator('#seeds-run').click();
+  await page.waitForFunction(() => window.gradscope.seeds !== null && !window.gradscope.busy);
+  await setField(page, 'depth', '20');
+  await page.waitForFunction(() => window.gradscope.lastResult!.config.depth === 20 && !window.gradscope.busy);
+  expect(await page.evaluate(() => [window.gradscope.seeds, window.gradscope.charts!.forward.seedBands])).toEqual([null, 0]);
 });
 
 test('theory over the measurement: He + ReLU at L = 1,000, n = 32 sits inside the band, far below the mean field; 1.5·I beyond float64', async ({ page }) => {

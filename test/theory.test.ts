@@ -24,7 +24,7 @@ import { gaussHermite, gaussianExpectation, gaussLegendre, gradedRule } from '..
 import { BATCH_BAND_LIMIT, predict, PREDICTED_TENSORS, type LayerPrediction, type PredictedTensor } from '../src/model/theory';
 import { makeBatch, shapeOf } from '../src/session/problem';
 import { runStep } from '../src/session/run';
-import { quantile } from '../src/cli/seeds';
+import { quantile } from '../src/stats/seeds';
 import { SEED_NOTE, TEST_SEED } from './helpers/seed';
 
 /** (2k − 1)!! = E[ξ^{2k}] for ξ ~ N(0, 1). */

@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { allowedValues, DEFAULT_CONFIG, DEFAULT_GAIN, FIELDS, MAX_QUOTED, PRESETS, PRESET_NAMES, quoteValue, type FieldName, type RawConfig } from '../model/config';
-import { MAX_SEEDS } from './seeds';
+import { MAX_SEEDS } from '../stats/seeds';
 
 /** What the user asked for: the raw config fields (strings as typed) and the outputs. */
 export interface CliArgs {

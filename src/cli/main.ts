@@ -4,7 +4,7 @@
  * the memory plan and runs nothing; with --export-torch DIR it writes the experiment as a PyTorch script
  * (export-torch.ts) and runs nothing more unless --json or --csv asks for the run too. --theory adds the mean-field
  * prediction and its band (model/theory.ts); --seeds K runs K seeds one after another and adds their quantiles
- * (cli/seeds.ts); --steps N trains (session/train.ts). A progress bar goes to stderr when it is a terminal.
+ * (stats/seeds.ts); --steps N trains (session/train.ts). A progress bar goes to stderr when it is a terminal.
  * Exit status: 0 success; 2 bad input (usage, ConfigError, LimitError, output file), one line on stderr;
  * 1 any other error, one line on stderr; 130 / 143 when SIGINT / SIGTERM cancelled the run (see signals.ts).
  */
@@ -25,7 +25,7 @@ import { exportTorch, formatExport } from './export-torch';
 import { estimateStepMs, formatBytes, formatPlan, macsPerUnit, planJson } from './plan';
 import { progressView, type ProgressView } from './progress';
 import { onStopSignals, STOP_SIGNALS } from './signals';
-import { seedList, summariseSeeds, type SeedsSummary } from './seeds';
+import { seedList, summariseSeeds, type SeedsSummary } from '../stats/seeds';
 import { formatReport, formatSeeds, formatTheory } from './table';
 import { fileStore, kernelsPath } from './kernel-store';
 import { recordTiming, timingOf, timingsPath } from './timings';

@@ -11,7 +11,7 @@ import type { LayerReport, RunResult, TensorSite } from '../model/result';
 import type { StatName } from '../stats/stats';
 import type { TensorName } from '../model/network';
 import type { Theory } from '../model/theory';
-import type { SeedsSummary } from './seeds';
+import type { SeedsSummary } from '../stats/seeds';
 
 /** Above this many layers only the first and last {@link EDGE_ROWS} rows are printed (unless --all-layers). */
 export const MAX_FULL_ROWS = 60;

@@ -8,6 +8,8 @@
  * Several runs (the current one and pinned ones, each a ChartRun) are drawn on one chart: each in its own colour, on
  * one y-range that covers them all (set explicitly, so it stays put), with a legend naming each run. A run with a
  * Prediction has its predicted rms drawn as a short-dashed line over a shaded band, wherever the chart plots that tensor's rms.
+ * A run with a seed spread (the Seeds action) has the measured 10–90% range of rms over its seeds drawn as a grey band
+ * with a dotted grey median line, wherever the chart plots rms.
  *
  * Deep networks (10,000 layers) draw through Chart.js's decimation plugin (min-max: per pixel column the first,
  * last, lowest and highest point, so spikes survive), which needs {x, y} points, `parsing: false` and a linear x
@@ -22,6 +24,7 @@ import type { RunResult } from '../model/result';
 import { STAT_NAMES, type StatName, type Stats } from '../stats/stats';
 import { formatNumber } from './format';
 import type { Prediction } from './prediction';
+import type { SeedsSummary } from '../stats/seeds';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Title, Tooltip, Decimation);
 
@@ -213,6 +216,8 @@ export interface ChartRun {
   label: string;
   /** What the theory predicts for this run's network, or null. */
   prediction: Prediction | null;
+  /** The same network over several seeds (the Seeds action): its rms quantiles drawn as a grey band and dotted median. */
+  seedSpread?: SeedsSummary | null;
 }
 
 /** A shaded band between two curves, in axis units (a gap where lo or hi is null). */
@@ -235,6 +240,8 @@ interface Line {
   values: number[];
   points: LayerPoint[];
   predicted: boolean;
+  /** True for the median over seeds (drawn without dots). */
+  spread?: boolean;
   /** Why nothing of the line is drawn ("all 0"), or null. */
   reason: string | null;
 }
@@ -249,6 +256,8 @@ export interface ChartInfo {
   series: { label: string; color: string; dashed: boolean; predicted: boolean; drawn: number }[];
   /** Number of shaded prediction bands. */
   bands: number;
+  /** Number of grey bands of the measured 10–90% spread of rms over seeds. */
+  seedBands: number;
   /** The marked layer and its text (first non-finite or first all-zero), or null. */
   marker: { layer: number; text: string } | null;
 }
@@ -258,6 +267,9 @@ const DASHED = [6, 4];
 const PREDICTED = [2, 3];
 /** Opacity of a prediction's band. */
 const BAND_ALPHA = 0.15;
+/** Colour of the spread over seeds (band and median line), and the median line's dots. */
+const SEED_COLOR = '#808080';
+const SEED_DOTS = [1, 3];
 
 /** The points drawn for plotted numbers `values` (layer i + 1 at x = i + 1). */
 function toPoints(values: readonly number[], kind: AxisKind): LayerPoint[] {
@@ -316,6 +328,8 @@ class LayerChart {
   private readonly chart: Chart<'line', LayerPoint[]>;
   private readonly marker: Marker = { layer: null, text: '', color: MARKER_COLORS.nonFinite };
   private readonly bands: Band[] = [];
+  /** How many of `bands` (the last ones) are spreads over seeds. */
+  private seedBands = 0;
   /** What is drawn, for the tooltips and info(): the lines and the axis. */
   private drawn: { lines: readonly Line[]; kind: AxisKind } = { lines: [], kind: 'linear' };
 
@@ -403,6 +417,26 @@ class LayerChart {
         });
       }
     }
+    this.seedBands = 0;
+    for (const run of runs) {
+      const spread = run.seedSpread;
+      if (!spread) continue;
+      let first = true;
+      for (const s of series) {
+        if (s.stat !== 'rms') continue;
+        // On a 'log10' axis the quantiles of log10 rms (exact where rms is ∞), else those of rms.
+        const q = spread.layers.map((l) => (kind === 'log10' ? l[s.tensor].log10.rms : l[s.tensor].rms));
+        const values = q.map((x) => x.median);
+        const name = `median rms(${s.tensor}[l]) over ${spread.count} seeds`;
+        lines.push({
+          label: `${run.label ? `${run.label} · ` : ''}${name}`, legend: `10–90% over ${spread.count} seeds`, inLegend: first,
+          color: SEED_COLOR, dash: SEED_DOTS, width: 1.5, values, points: toPoints(values, kind), predicted: false, spread: true, reason: null,
+        });
+        first = false;
+        this.bands.push({ color: SEED_COLOR, points: q.map((x, i) => ({ x: i + 1, lo: drawnY(x.p10, kind), hi: drawnY(x.p90, kind) })) });
+        this.seedBands += 1;
+      }
+    }
     this.drawn = { lines, kind };
 
     const L = Math.max(1, ...runs.map((r) => r.result.layers.length));
@@ -416,7 +450,7 @@ class LayerChart {
       spanGaps: false,
       // The points actually drawn (decimated for deep networks): a dot where no line reaches.
       pointRadius: (ctx: ScriptableContext<'line'>) => (isIsolated(ctx.dataset.data as LayerPoint[], ctx.dataIndex) ? ISOLATED_RADIUS
-        : L <= DOTS_UP_TO && !line.predicted ? 2 : 0),
+        : L <= DOTS_UP_TO && !line.predicted && !line.spread ? 2 : 0),
     }));
 
     // One y-range for every line and band, set explicitly.
@@ -441,7 +475,7 @@ class LayerChart {
         if (ticks) scale.ticks = ticks.map((value) => ({ value }));
       },
     };
-    opts.plugins!.legend!.display = this.legend || compare || lines.some((l) => l.predicted);
+    opts.plugins!.legend!.display = this.legend || compare || lines.some((l) => l.predicted) || this.seedBands > 0;
     const hidden = kind === 'log' && lines.some((l) => l.values.some((v) => Number.isFinite(v) && v <= 0));
     const labels = lines.map((l) => l.label);
     const reasonText = opts.plugins!.legend!.display ? '' : lines.map((l) => (l.reason ? ` — ${l.reason}` : '')).join('');
@@ -463,7 +497,8 @@ class LayerChart {
       series: this.drawn.lines.map((l) => ({
         label: l.label, color: l.color, dashed: l.dash.length > 0, predicted: l.predicted, drawn: l.points.filter((p) => p.y !== null).length,
       })),
-      bands: this.bands.length,
+      bands: this.bands.length - this.seedBands,
+      seedBands: this.seedBands,
       marker: this.marker.layer === null ? null : { layer: this.marker.layer, text: this.marker.text },
     };
   }

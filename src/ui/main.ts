@@ -1,8 +1,8 @@
 /**
  * The GUI's wiring: URL → config → panel; runs through one Session (which owns the backend, cancels a run when a
  * newer one is requested, and reports progress); results to the charts, the growth readout, the table and
- * window.gradscope; pinned runs (Pin, Compare initialisations, `?compare=`) drawn with the current one; exports; bad
- * input and failed runs to the error area while the last complete result stays on screen.
+ * window.gradscope; pinned runs (Pin, Compare initialisations, `?compare=`) drawn with the current one; the spread over
+ * seeds (Seeds); exports; bad input and failed runs to the error area while the last complete result stays on screen.
  */
 import './style.css';
 import { LimitError, type Backend } from '../backends/backend';
@@ -27,7 +27,8 @@ import { checkPrediction, theoryPredictor, type Prediction, type Predictor } fro
 import { ProgressView, progressText } from './progress';
 import { RunRequests } from './requests';
 import { Pins, shownRuns } from './runs';
-import { publishState } from './state';
+import { publishState, seedsState } from './state';
+import { seedList, summariseSeeds, type SeedsSummary } from '../stats/seeds';
 import { renderTable, tablePages, type TableChoice } from './table';
 import { TrainingView } from './training/view';
 import { resolvePhaseOptions, type PhaseResult } from '../model/phase';
@@ -59,6 +60,8 @@ const el = {
   presetNote: byId('preset-note', HTMLElement),
   pin: byId('pin', HTMLButtonElement),
   compareInits: byId('compare-inits', HTMLButtonElement),
+  seedsRun: byId('seeds-run', HTMLButtonElement),
+  seedsCount: byId('seeds-count', HTMLInputElement),
   unpinAll: byId('unpin-all', HTMLButtonElement),
   linear: byId('linear', HTMLInputElement),
   theory: byId('theory', HTMLInputElement),
@@ -167,6 +170,7 @@ let openedBackend: Backend | null = null;
 /** Make `r` the current result: the header, the summary's sites, the preset's note, the table and the charts. */
 function showResult(r: RunResult): void {
   state.lastResult = r; // state.lastResultJson follows (made when read)
+  if (seedSpread && !sameConfig(seedSpread.config, r.config)) setSeedSpread(null); // made for another network
   manualPrediction = null; // it was made for the previous result
   el.adapter.textContent = `${r.backend} · ${r.adapter}`;
   // Which kernels this adapter measured fastest for the network's products (hover the adapter).
@@ -197,6 +201,8 @@ function predictionFor(r: RunResult, current: boolean): Prediction | null {
 /** Draw the current result with the pinned ones: charts, growth readout, toolbar, window.gradscope, address bar. */
 function redrawRuns(): void {
   const runs = shownRuns(pins.list, state.lastResult, predictionFor);
+  const shown = runs.find((run) => run.current);
+  if (shown && seedSpread && sameConfig(seedSpread.config, shown.result.config)) shown.seedSpread = seedSpread.summary;
   charts.show(runs, state.lastResult);
   state.growth = renderGrowth(el.growth, el.predictionNote, runs, unpin);
   state.prediction = runs.find((r) => r.current)?.prediction ?? null;
@@ -236,6 +242,7 @@ function runAndPin(configs: readonly RunConfig[], current: RunConfig): void {
   redrawRuns();
   if (unique.length === 0) return;
   training.interrupt('the page\'s runs to pin took the backend');
+  seedBatch = null;
   batch = { configs: unique, next: 0, current };
   requests.request(unique[0], 'now');
 }
@@ -281,6 +288,77 @@ function compareInitialisations(): void {
   clearError();
   keepUrl = false;
   runAndPin(initComparison(cfg), cfg);
+}
+
+// ---- seeds ----------------------------------------------------------------------------------------------
+
+/** The range of the Seeds action's K. */
+const SEEDS_MIN = 2, SEEDS_MAX = 64;
+
+/** The spread over seeds drawn with the current result (its network at the first seed), or null. */
+let seedSpread: { config: RunConfig; summary: SeedsSummary } | null = null;
+
+/**
+ * The Seeds action in progress: the network at each seed, run one after another through the Session (each with
+ * progress and Cancel, a cancelled or failed one ends it, a panel edit or another batch ends it), and the results so far.
+ */
+let seedBatch: { configs: RunConfig[]; next: number; results: RunResult[] } | null = null;
+
+function setSeedSpread(spread: typeof seedSpread): void {
+  seedSpread = spread;
+  state.seeds = spread ? seedsState(spread.summary) : null;
+}
+
+/**
+ * The Seeds box's K: an integer in SEEDS_MIN..SEEDS_MAX, else null (and the error shown, naming "seeds" and its range).
+ */
+function seedsCount(): number | null {
+  const text = el.seedsCount.value.trim();
+  const k = Number(text);
+  const ok = text !== '' && Number.isInteger(k) && k >= SEEDS_MIN && k <= SEEDS_MAX;
+  el.seedsCount.setAttribute('aria-invalid', String(!ok));
+  if (!ok) showError(`Not run: seeds (Seeds K): must be an integer in ${SEEDS_MIN}..${SEEDS_MAX}, got ${quoteValue(text)}. The last result is still shown.`);
+  return ok ? k : null;
+}
+
+/**
+ * Run the panel's network with seeds seed, seed + 1, …, seed + K − 1 (K from the Seeds box) one after another, then
+ * draw the 10–90% spread of rms over them with the network at its own seed (window.gradscope.seeds).
+ */
+function runSeeds(): void {
+  const k = seedsCount();
+  if (k === null) return;
+  const cfg = panelConfig();
+  if (!cfg) return;
+  clearError();
+  keepUrl = false;
+  batch = null;
+  training.interrupt('the Seeds runs took the backend');
+  setSeedSpread(null);
+  redrawRuns();
+  seedBatch = { configs: seedList(cfg.seed, k).map((seed) => ({ ...cfg, seed })), next: 0, results: [] };
+  requests.request(seedBatch.configs[0], 'now');
+  setBusy(true);
+}
+
+/** The outcome of the Seeds run in progress: keep it and run the next seed, or summarise and show the first seed's. */
+function onSeedsOutcome(b: NonNullable<typeof seedBatch>, outcome: Outcome): void {
+  if (outcome.kind !== 'done') {
+    seedBatch = null;
+    if (outcome.kind === 'cancelled') state.cancelled += 1;
+    else showError(describe(outcome.error));
+    return;
+  }
+  state.runs += 1;
+  b.results.push(outcome.result);
+  b.next += 1;
+  if (b.next < b.configs.length) {
+    requests.request(b.configs[b.next], 'now');
+    return;
+  }
+  seedBatch = null;
+  setSeedSpread({ config: b.configs[0], summary: summariseSeeds(b.results) });
+  showResult(b.results[0]);
 }
 
 // ---- exports --------------------------------------------------------------------------------------------
@@ -366,7 +444,8 @@ function renderSummary(): void {
   const running = progress?.config ?? requested;
   const r = state.lastResult;
   if (state.busy && running) {
-    const pinning = batch ? ` (run ${batch.next + 1} of ${batch.configs.length} to pin)` : '';
+    const pinning = batch ? ` (run ${batch.next + 1} of ${batch.configs.length} to pin)`
+      : seedBatch ? ` (seed ${seedBatch.next + 1} of ${seedBatch.configs.length})` : '';
     el.summary.textContent = `running${pinning}: ${describeConfig(running)} — ${progress ? progressText(progress) : 'starting'}`;
   } else if (r) {
     el.summary.textContent = `${describeConfig(r.config)} · loss ${r.config.loss}: J = ${formatNumber(r.loss)}`;
@@ -397,6 +476,11 @@ function onOutcome(cfg: RunConfig, outcome: Outcome): void {
   state.progress = null;
   if (batch && cfg === batch.configs[batch.next]) {
     onBatchOutcome(batch, outcome);
+    renderSummary();
+    return;
+  }
+  if (seedBatch && cfg === seedBatch.configs[seedBatch.next]) {
+    onSeedsOutcome(seedBatch, outcome);
     renderSummary();
     return;
   }
@@ -502,6 +586,7 @@ function submit(raw: RawConfig, when: 'now' | 'debounced', what: FieldName | 'pr
   panel.markInvalid([]);
   keepUrl = false;
   batch = null;
+  seedBatch = null;
   training.interrupt(what === 'run' ? 'Run was pressed' : what === 'preset' ? `the preset changed to ${cfg.preset}`
     : what === 'phase' ? 'a network of the phase diagram was opened' : `the panel's ${what} changed to ${fieldText(cfg, what)}`);
   panel.setForm(formFromConfig(cfg));
@@ -566,7 +651,7 @@ const distributions = new DistributionsView(byId('distributions', HTMLElement), 
   onToggle: (on) => {
     // Turned on: run the network again with histograms (the run in progress, else the current result's network).
     const cfg = state.busy ? requested : state.lastResult?.config ?? null;
-    if (on && cfg && !batch && (state.busy || !hasHistograms(state.lastResult))) {
+    if (on && cfg && !batch && !seedBatch && (state.busy || !hasHistograms(state.lastResult))) {
       requests.request(cfg, 'now');
       setBusy(true);
     }
@@ -596,6 +681,8 @@ el.unpinAll.addEventListener('click', () => {
   redrawRuns();
 });
 el.compareInits.addEventListener('click', compareInitialisations);
+el.seedsRun.addEventListener('click', runSeeds);
+el.seedsRun.title = `${el.seedsRun.title} (K = ${SEEDS_MIN}..${SEEDS_MAX})`;
 el.theory.addEventListener('change', redrawRuns);
 el.linear.addEventListener('change', () => {
   charts.setLinear(el.linear.checked);

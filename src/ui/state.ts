@@ -10,6 +10,26 @@ import type { DistributionsState } from './distributions/view';
 import type { GrowthRow } from './growth-view';
 import type { Prediction } from './prediction';
 import type { TrainingHooks } from './training/view';
+import type { TensorName } from '../model/network';
+import type { Quantiles, SeedsSummary } from '../stats/seeds';
+
+/** The Seeds action's summary as window.gradscope.seeds shows it: per layer, each tensor's rms quantiles over the seeds. */
+export interface SeedsState {
+  /** How many seeds ran (K). */
+  count: number;
+  /** The seeds, in the order they ran (seed, seed + 1, …). */
+  seeds: number[];
+  layers: ({ layer: number } & Record<TensorName, Quantiles>)[];
+}
+
+/** The rms-only view of `summary` for window.gradscope.seeds. */
+export function seedsState(summary: SeedsSummary): SeedsState {
+  return {
+    count: summary.count,
+    seeds: summary.seeds,
+    layers: summary.layers.map((l) => ({ layer: l.layer, z: l.z.rms, a: l.a.rms, dA: l.dA.rms, dZ: l.dZ.rms, W: l.W.rms, dW: l.dW.rms })),
+  };
+}
 
 /** Where the run in progress is: a phase, the layer it reached, and units of work done of total. */
 export interface ProgressState {
@@ -63,6 +83,11 @@ export interface GradscopeState {
   distributions: DistributionsState | null;
   /** The training section (training/view.ts): its state, runs, curves, heatmaps and actions; null until it is built. */
   training: TrainingHooks | null;
+  /**
+   * The Seeds action's summary of the current network over K seeds (median, 10% and 90% quantiles of each tensor's rms
+   * per layer); null before one, and again once the network changes.
+   */
+  seeds: SeedsState | null;
 }
 
 declare global {
@@ -82,7 +107,7 @@ export function publishState(actions: Pick<GradscopeState, 'cancel' | 'setPredic
       return json.text;
     },
     runs: 0, cancelled: 0, error: null, notice: null, busy: false, progress: null,
-    pinned: [], growth: [], prediction: null, charts: null, link: null, distributions: null, training: null, ...actions,
+    pinned: [], growth: [], prediction: null, charts: null, link: null, distributions: null, training: null, seeds: null, ...actions,
   };
   window.gradscope = state;
   return state;

@@ -1,7 +1,7 @@
 /**
- * --seeds K: the same network run with K seeds (seed, seed + 1, …), summarised per layer, tensor and statistic by the
- * median and the 10% and 90% quantiles over the seeds: how far one seed's numbers may stray (compare the theory's band,
- * model/theory.ts).
+ * The CLI's --seeds K and the page's Seeds action: the same network run with K seeds (seed, seed + 1, …), summarised
+ * per layer, tensor and statistic by the median and the 10% and 90% quantiles over the seeds: how far one seed's
+ * numbers may stray (compare the theory's band, model/theory.ts). Pure: no Node or DOM imports.
  */
 import type { RunResult } from '../model/result';
 import { TENSOR_NAMES, type TensorName } from '../model/network';
