@@ -1,6 +1,6 @@
 /**
  * `npm run bench:torch [-- --preset train-compare --steps 100 --optimizers sgd,adam]`: how far the
- * exported PyTorch script's training (src/cli/experiment.py --same-numbers) is from gradscope's own, on the same
+ * exported PyTorch script's training (src/session/experiment.py --same-numbers) is from gradscope's own, on the same
  * weights, split and minibatches. For each optimiser (sgd with the preset's η; adam with η = 1e-3 unless --adam-lr)
  * it trains the config four times: gradscope's Trainer on the CPU reference (float64) and on the WebGPU engine
  * (float32), and the export with --dtype float64 and float32 (--save-weights for the final weights). It prints one

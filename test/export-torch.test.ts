@@ -1,5 +1,5 @@
 /**
- * --export-torch DIR (src/cli/export-torch.ts, the pure builder src/session/export-torch.ts, src/cli/experiment.py):
+ * --export-torch DIR (src/cli/export-torch.ts, the pure builder src/session/export-torch.ts, src/session/experiment.py):
  * the files it writes, and the exported PyTorch script run with Debian's python3-torch (/usr/bin/python3) against
  * gradscope itself:
  * - `--same-numbers --dtype float64` against the CPU reference (`--backend cpu`): every statistic of every tensor

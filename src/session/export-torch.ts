@@ -4,7 +4,7 @@
  * them to a folder (src/cli/export-torch.ts) and the browser can pack them with fflate.
  *
  * The files (all little-endian, row-major; shapes in elements):
- * - experiment.py (src/cli/experiment.py; depends only on torch and numpy; documented at its top): rebuilds the
+ * - experiment.py (src/session/experiment.py; depends only on torch and numpy; documented at its top): rebuilds the
  *   network with torch.nn.Linear layers (a Linear's weight is (out_features, in_features) = (n^[l], n^[l-1]) =
  *   W^[l], its bias b^[l]), runs forward, loss and backward — and, for a training config, the same training — and
  *   writes gradscope's JSON format;
@@ -26,7 +26,7 @@ import { Minibatches, stratifiedSplit } from '../data/split';
 import { DIGITS_CLASSES, optimizerOf, widthsOf, type RunConfig } from '../model/config';
 import { hostLayer } from '../model/init';
 import type { OptimizerSpec } from '../model/optimizers';
-import script from '../cli/experiment.py?raw';
+import script from './experiment.py?raw';
 import { makeBatch, shapeOf, weightsOf } from './problem';
 import { MAX_RECORDED } from './train';
 

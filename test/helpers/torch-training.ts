@@ -1,5 +1,5 @@
 /**
- * Training runs of the exported PyTorch script (src/cli/experiment.py) against gradscope's Trainer: writing an
+ * Training runs of the exported PyTorch script (src/session/experiment.py) against gradscope's Trainer: writing an
  * export with the pure builder (src/session/export-torch.ts), running the script, reading its final weights, and
  * measuring how far two training documents (src/session/training-json.ts format) are apart. Used by
  * test/export-torch.test.ts and bench/torch-agreement.ts.
