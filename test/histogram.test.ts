@@ -16,7 +16,7 @@ import { createRng } from '../src/model/rng';
 import { HIST_WORDS, histogramWords, LINEAR_BINS, MAGNITUDE_BINS, magnitudeBin, MAGNITUDE_EDGES, unitFractions } from '../src/stats/histogram';
 import { computeStats, statsFromMoments } from '../src/stats/stats';
 import { runStep } from '../src/session/run';
-import { gpuBackend, releaseGpu } from './helpers/gpu';
+import { gpuBackend, packWithGaps, releaseGpu } from './helpers/gpu';
 import { SEED_NOTE, TEST_SEED as SEED } from './helpers/seed';
 
 afterAll(releaseGpu);
@@ -56,16 +56,7 @@ async function gpuHistograms(tensors: readonly Float32Array[]): Promise<{ words:
   const gpu = await gpuBackend();
   const rec = new Recorder(gpu.device, gpu.cache);
   try {
-    const GAP = 7;
-    const total = tensors.reduce((s, t) => s + t.length + GAP, GAP);
-    const data = new Float32Array(total).fill(NaN);
-    const reduced = [];
-    let offset = GAP;
-    for (const t of tensors) {
-      data.set(t, offset);
-      reduced.push({ source: 0, start: offset, count: t.length });
-      offset += t.length + GAP;
-    }
+    const { data, reduced } = packWithGaps(tensors);
     const buffer = rec.buffer('test data', data.byteLength);
     gpu.device.queue.writeBuffer(buffer, 0, data);
     // One more result than tensors: its counters must stay 0 (a guard for writes past the last tensor's counters).

@@ -11,7 +11,7 @@ import { MERGE_FAN_IN, planReduction, STATS_CHUNK } from '../src/backends/webgpu
 import { reductionDispatches, StatsReadback, statsRecords } from '../src/backends/webgpu/stats-reducer';
 import { createRng } from '../src/model/rng';
 import { computeStats, statsFromMoments, type Stats } from '../src/stats/stats';
-import { gpuBackend, releaseGpu } from './helpers/gpu';
+import { gpuBackend, packWithGaps, releaseGpu } from './helpers/gpu';
 import { SEED_NOTE, TEST_SEED } from './helpers/seed';
 
 afterAll(releaseGpu);
@@ -24,15 +24,7 @@ async function gpuStats(tensors: readonly Float32Array[]): Promise<Stats[]> {
   const gpu = await gpuBackend();
   const rec = new Recorder(gpu.device, gpu.cache);
   try {
-    const total = tensors.reduce((s, t) => s + t.length + GAP, GAP);
-    const data = new Float32Array(total).fill(NaN);
-    const reduced = [];
-    let offset = GAP;
-    for (const t of tensors) {
-      data.set(t, offset);
-      reduced.push({ source: 0, start: offset, count: t.length });
-      offset += t.length + GAP;
-    }
+    const { data, reduced } = packWithGaps(tensors, GAP);
     const buffer = rec.buffer('test data', data.byteLength);
     gpu.device.queue.writeBuffer(buffer, 0, data);
     const plan = planReduction(reduced);

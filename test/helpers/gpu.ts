@@ -21,3 +21,19 @@ export async function releaseGpu(): Promise<void> {
   if (backend) (await backend).destroy();
   backend = null;
 }
+
+/**
+ * Tensors laid out one after another in one float32 buffer, with `gap` NaNs before, between and after them (so a
+ * reduction that reads past a tensor's end sees NaN), and each tensor's region { source: 0, start, count }.
+ */
+export function packWithGaps(tensors: readonly Float32Array[], gap = 7): { data: Float32Array<ArrayBuffer>; reduced: { source: number; start: number; count: number }[] } {
+  const data = new Float32Array(tensors.reduce((s, t) => s + t.length + gap, gap)).fill(NaN);
+  const reduced: { source: number; start: number; count: number }[] = [];
+  let offset = gap;
+  for (const t of tensors) {
+    data.set(t, offset);
+    reduced.push({ source: 0, start: offset, count: t.length });
+    offset += t.length + gap;
+  }
+  return { data, reduced };
+}
