@@ -25,6 +25,7 @@ import { STAT_NAMES, type StatName, type Stats } from '../stats/stats';
 import { formatNumber } from './format';
 import type { Prediction } from './prediction';
 import type { SeedsSummary } from '../stats/seeds';
+import { LINE_CHART_BASE } from './chart-base';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Title, Tooltip, Decimation);
 
@@ -338,12 +339,7 @@ class LayerChart {
       type: 'line',
       data: { datasets: [] },
       options: {
-        animation: false,
-        responsive: true,
-        maintainAspectRatio: false,
-        parsing: false, // {x, y} points as given: required by the decimation plugin
-        normalized: true, // x is sorted and unique
-        interaction: { mode: 'nearest', axis: 'x', intersect: false },
+        ...LINE_CHART_BASE, // parsing off and normalized: {x, y} points sorted by x, as the decimation plugin needs
         scales: {
           x: { type: 'linear', title: { display: true, text: 'layer l' }, ticks: { precision: 0 } },
           y: { type: 'linear' },

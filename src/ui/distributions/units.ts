@@ -9,6 +9,7 @@ import {
   type ChartConfiguration,
 } from 'chart.js';
 import type { RunResult } from '../../model/result';
+import { LINE_CHART_BASE } from '../chart-base';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Title, Tooltip, Decimation);
 
@@ -43,12 +44,7 @@ export class UnitsChart {
       type: 'line',
       data: { datasets: [] },
       options: {
-        animation: false,
-        responsive: true,
-        maintainAspectRatio: false,
-        parsing: false,
-        normalized: true,
-        interaction: { mode: 'nearest', axis: 'x', intersect: false },
+        ...LINE_CHART_BASE, // parsing off and normalized: {x, y} points sorted by x, as the decimation plugin needs
         scales: {
           x: { type: 'linear', title: { display: true, text: 'layer l' }, ticks: { precision: 0 } },
           y: { type: 'linear', min: 0, max: 1, title: { display: true, text: 'fraction of the units of a[l]' }, ticks: { callback: (v) => `${Math.round(Number(v) * 100)}%` } },

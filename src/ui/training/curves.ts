@@ -12,6 +12,7 @@ import {
 import { formatNumber } from '../format';
 import { decimateMinMax, type StepPoint } from './bins';
 import type { TrainingRun } from './runs';
+import { LINE_CHART_BASE } from '../chart-base';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Legend, Title, Tooltip);
 
@@ -98,12 +99,7 @@ class CurveChart {
       type: 'line',
       data: { datasets: [] },
       options: {
-        animation: false,
-        responsive: true,
-        maintainAspectRatio: false,
-        parsing: false,
-        normalized: true,
-        interaction: { mode: 'nearest', axis: 'x', intersect: false },
+        ...LINE_CHART_BASE, // parsing off and normalized: {x, y} points sorted by x, as the decimation plugin needs
         scales: {
           x: { type: 'linear', min: 0, title: { display: true, text: 'step' }, ticks: { precision: 0 } },
           y: y === 'log'
