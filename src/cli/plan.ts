@@ -37,6 +37,14 @@ export function estimateMsPerUnit(cfg: RunConfig, timing: Timing): number {
   return Math.max(scaled, Math.min(timing.msPerUnit, MIN_MS_PER_UNIT));
 }
 
+/**
+ * Whether the estimate is only an upper bound: scaled up more than 4× from a smaller network, whose cost per unit
+ * includes a fixed per-dispatch overhead that the linear scaling counts as work.
+ */
+export function upperBound(cfg: RunConfig, timing: Timing): boolean {
+  return timing.macsPerUnit !== undefined && macsPerUnit(cfg) > 4 * timing.macsPerUnit;
+}
+
 /** Estimated milliseconds of one step of `cfg` (estimateMsPerUnit × 2L + 1 units), or null without a measurement. */
 export function estimateStepMs(cfg: RunConfig, timing: Timing | null): number | null {
   return timing === null ? null : estimateMsPerUnit(cfg, timing) * stepUnits(cfg.depth);
@@ -98,7 +106,7 @@ export function formatPlan(plan: MemorySummary, ctx: PlanContext): string {
     `weights: drawn on the ${plan.hostInit ? 'host' : 'device'}${plan.hostInit && cfg.init === 'orthogonal' ? ' (orthogonal: a QR per layer)' : ''}`,
     estimate === null || timing === null
       ? 'estimated step time: no measurement on this adapter yet (run once to measure)'
-      : `estimated step time: ${formatDuration(estimate)} (${estimateMsPerUnit(cfg, timing).toPrecision(3)} ms per unit × ${stepUnits(cfg.depth)} units = 2L + 1, `
+      : `estimated step time: ${upperBound(cfg, timing) ? 'at most ' : ''}${formatDuration(estimate)} (${estimateMsPerUnit(cfg, timing).toPrecision(3)} ms per unit × ${stepUnits(cfg.depth)} units = 2L + 1, `
         + `from ${timing.msPerUnit.toPrecision(3)} ms per unit measured ${timing.measuredAt} on this adapter`
         + `${timing.macsPerUnit === undefined ? '' : `, scaled by multiply-adds per unit ${formatCount(macsPerUnit(cfg))} / ${formatCount(timing.macsPerUnit)}`})`,
   ];
